@@ -1,0 +1,3 @@
+from rgbench.cli import app
+
+app(prog_name="rgbench")

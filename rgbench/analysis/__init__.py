@@ -1,0 +1,1 @@
+"""Analysis over result files only: CoT word frequencies, paper tables, plots, HTML report."""

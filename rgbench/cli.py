@@ -1,0 +1,183 @@
+"""The `rgbench` command line: each command resolves its config, calls one library function, and says where
+its results went. Commands appear here when they work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from rgbench import __version__
+
+app = typer.Typer(name="rgbench", no_args_is_help=True, add_completion=False,
+                  help="Train and judge chain-of-thought text-to-image models (ReasonGen-R1), "
+                       "with GenEval, DPG-Bench and T2I-CompBench.")
+runs_app = typer.Typer(no_args_is_help=True, help="Inspect the run store (results/<run-id>/).")
+config_app = typer.Typer(no_args_is_help=True, help="List config presets and print resolved configs.")
+app.add_typer(runs_app, name="runs")
+app.add_typer(config_app, name="config")
+
+console = Console()
+err_console = Console(stderr=True)
+
+# Options shared by commands that take a config / write a run.
+ConfigOpt = Annotated[Optional[str], typer.Option("--config", "-c", help="Preset name or YAML path.")]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", "-s", help="Override, e.g. --set world.n_classes=6 (repeatable).")]
+ResultsOpt = Annotated[Optional[Path], typer.Option("--results", help="Run store root [default: $RGBENCH_RESULTS or ./results].")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        console.print(f"rgbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars; warnings and errors only.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    from rgbench.progress import set_quiet
+
+    set_quiet(quiet)
+
+
+@app.command("env")
+def env_cmd(
+    weights_dir: Annotated[Optional[str], typer.Option("--weights-dir", help="Folder of local model weights.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Versions, device, which optional backends import, and where weights are looked for."""
+    from rgbench.env import environment
+
+    info = environment(weights_dir)
+    if as_json:
+        print(json.dumps(info, indent=2))
+        return
+    table = Table("package", "version", title="versions")
+    for name, version in info["versions"].items():
+        table.add_row(name, version or "[dim]not installed[/dim]")
+    console.print(table)
+    table = Table("key", "value", title="device")
+    for key, value in info["device"].items():
+        table.add_row(key, str(value))
+    console.print(table)
+    table = Table("backend", "status", "install", title="optional backends")
+    for name, entry in info["optional_backends"].items():
+        colour = "green" if entry["status"] == "ok" else "yellow"
+        table.add_row(name, f"[{colour}]{escape(entry['status'])}[/{colour}]", escape(entry["install"]))
+    console.print(table)
+    table = Table("key", "value", title="weights (local only, never downloaded)")
+    for key, value in info["weights"].items():
+        table.add_row(key, escape(str(value)))
+    console.print(table)
+
+
+@runs_app.command("list")
+def runs_list(root: ResultsOpt = None, as_json: JsonOpt = False) -> None:
+    """One line per run: id, kind, status (complete / running / interrupted / failed), rows, created."""
+    from rgbench.runs import list_runs, results_root
+
+    infos = list_runs(root)
+    if as_json:
+        print(json.dumps([{**vars(i), "path": str(i.path)} for i in infos], indent=2))
+        return
+    if not infos:
+        console.print(f"no runs in {results_root(root)}")
+        return
+    table = Table("run", "kind", "status", "rows", "created")
+    for info in infos:
+        table.add_row(info.run_id, info.kind, info.status, str(info.rows), info.created)
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(run: Annotated[str, typer.Argument(help="Run id, unique id prefix, or path.")],
+              root: ResultsOpt = None) -> None:
+    """A run's provenance (meta.json), resolved config and summary."""
+    from rgbench.results import read_json
+    from rgbench.runs import RunError, find_run, run_status
+
+    try:
+        run_dir = find_run(run, root)
+    except RunError as err:
+        fail(str(err))
+    meta = read_json(run_dir / "meta.json")
+    console.rule(f"{meta['run_id']}  [{run_status(run_dir)}]")
+    console.print(f"folder: {run_dir}")
+    console.print_json(json.dumps({k: v for k, v in meta.items() if k != "attempts"}))
+    console.print(f"attempts: {len(meta['attempts'])}")
+    for a in meta["attempts"]:
+        console.print(f"  {a['started']} → {a['ended'] or '…'}  {a['status']}  host={a['host']}  commit={a.get('commit')}")
+    console.rule("config.yaml")
+    console.print((run_dir / "config.yaml").read_text(), highlight=False)
+    summary = run_dir / "summary.json"
+    console.rule("summary.json")
+    console.print_json(summary.read_text()) if summary.exists() else console.print("(no summary yet)")
+
+
+@runs_app.command("rescore")
+def runs_rescore(
+    run: Annotated[str, typer.Argument(help="Run id, unique id prefix, or path of an evaluation run.")],
+    option: Annotated[Optional[list[str]], typer.Option("--option", "-o", help="Scoring option key=value, e.g. mode=official.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output folder [default: <run>/rescored].")] = None,
+    root: ResultsOpt = None,
+) -> None:
+    """Recompute an evaluation run's verdicts and summary from its raw model outputs; loads no model."""
+    import yaml
+
+    from rgbench.runs import RunError, find_run
+    from rgbench.scoring import rescore_run
+
+    opts = {}
+    for item in option or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            fail(f"--option '{item}' is not key=value")
+        opts[key] = yaml.safe_load(value)
+    try:
+        summary = rescore_run(find_run(run, root), opts, out)
+    except (RunError, FileNotFoundError, KeyError, ValueError) as err:
+        fail(str(err))
+    console.print_json(json.dumps(summary))
+
+
+@config_app.command("list")
+def config_list() -> None:
+    """Config kinds and their shipped presets."""
+    from rgbench.catalog import load_catalog
+    from rgbench.config import CONFIG_SCHEMAS, presets
+
+    load_catalog()
+    table = Table("kind", "presets")
+    for kind in CONFIG_SCHEMAS.names():
+        table.add_row(kind, ", ".join(presets(kind)))
+    console.print(table)
+
+
+@config_app.command("show")
+def config_show(kind: Annotated[str, typer.Argument(help="Config kind (see `rgbench config list`).")],
+                config: ConfigOpt = None, overrides: SetOpt = None) -> None:
+    """Print the resolved config (preset + --set overrides) as YAML."""
+    from rgbench.catalog import load_catalog
+    from rgbench.config import ConfigError, dump_yaml, load_config
+    from rgbench.registry import RegistryError
+
+    load_catalog()
+    try:
+        cfg = load_config(kind, config, overrides)
+    except (ConfigError, RegistryError) as err:
+        fail(str(err))
+    console.print(dump_yaml(cfg), highlight=False)
