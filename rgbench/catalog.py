@@ -8,7 +8,9 @@ from __future__ import annotations
 from rgbench.config import CONFIG_SCHEMAS
 
 # config kind → root dataclass
-_CONFIG_KINDS: dict[str, str] = {}
+_CONFIG_KINDS: dict[str, str] = {
+    "toy-world": "rgbench.toy.world:WorldConfig",
+}
 
 _loaded = False
 

@@ -22,6 +22,10 @@ config_app = typer.Typer(no_args_is_help=True, help="List config presets and pri
 app.add_typer(runs_app, name="runs")
 app.add_typer(config_app, name="config")
 
+from rgbench.toy.cli import toy_app  # noqa: E402  (light: heavy imports live inside its commands)
+
+app.add_typer(toy_app, name="toy")
+
 console = Console()
 err_console = Console(stderr=True)
 
