@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -30,9 +30,9 @@ console = Console()
 err_console = Console(stderr=True)
 
 # Options shared by commands that take a config / write a run.
-ConfigOpt = Annotated[Optional[str], typer.Option("--config", "-c", help="Preset name or YAML path.")]
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", "-s", help="Override, e.g. --set world.n_classes=6 (repeatable).")]
-ResultsOpt = Annotated[Optional[Path], typer.Option("--results", help="Run store root [default: $RGBENCH_RESULTS or ./results].")]
+ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", help="Preset name or YAML path.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="Override, e.g. --set world.n_classes=6 (repeatable).")]
+ResultsOpt = Annotated[Path | None, typer.Option("--results", help="Run store root [default: $RGBENCH_RESULTS or ./results].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -60,7 +60,7 @@ def main(
 
 @app.command("env")
 def env_cmd(
-    weights_dir: Annotated[Optional[str], typer.Option("--weights-dir", help="Folder of local model weights.")] = None,
+    weights_dir: Annotated[str | None, typer.Option("--weights-dir", help="Folder of local model weights.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Versions, device, which optional backends import, and where weights are looked for."""
@@ -135,8 +135,8 @@ def runs_show(run: Annotated[str, typer.Argument(help="Run id, unique id prefix,
 @runs_app.command("rescore")
 def runs_rescore(
     run: Annotated[str, typer.Argument(help="Run id, unique id prefix, or path of an evaluation run.")],
-    option: Annotated[Optional[list[str]], typer.Option("--option", "-o", help="Scoring option key=value, e.g. mode=official.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output folder [default: <run>/rescored].")] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", "-o", help="Scoring option key=value, e.g. mode=official.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder [default: <run>/rescored].")] = None,
     root: ResultsOpt = None,
 ) -> None:
     """Recompute an evaluation run's verdicts and summary from its raw model outputs; loads no model."""

@@ -29,8 +29,15 @@ class Progress:
         self.total, self.desc, self.unit, self.completed = total, desc, unit, completed
         self._bar = None
         if interactive():
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress,
-                                       TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import Progress as RichProgress
             self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                      TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
                                      TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),

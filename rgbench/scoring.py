@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rgbench.registry import Registry
-from rgbench.results import read_json, read_jsonl, write_atomic, write_json, dumps_row
+from rgbench.results import dumps_row, read_json, read_jsonl, write_atomic, write_json
 
 Record = dict[str, Any]
 

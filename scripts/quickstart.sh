@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: set up the virtualenv (CPU torch pin first), then run the most complete
-# pipeline rgbench has today. Extra arguments go to the last command.
+# pipeline rgbench has today: the toy world's contact sheet and its instruments' acceptance numbers.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo/scripts/setup.sh"
 cd "$repo"
-"$venv/bin/rgbench" env
+mkdir -p results
+"$venv/bin/rgbench" toy show -o results/toy_sheet.png
+"$venv/bin/rgbench" toy render "a photo of a red circle left of a blue square" -o results/toy_render.png
+"$venv/bin/python" benchmarks/toy_world.py

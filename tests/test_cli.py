@@ -5,9 +5,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from conftest import PYTHON, REPO
 from typer.testing import CliRunner
 
-from conftest import PYTHON, REPO
 from rgbench.cli import app
 from rgbench.runs import Run
 

@@ -6,8 +6,16 @@ from typing import Literal
 
 import pytest
 
-from rgbench.config import (CONFIG_SCHEMAS, ConfigError, apply_overrides, build, config_hash, dump_yaml,
-                            load_config, read_yaml)
+from rgbench.config import (
+    CONFIG_SCHEMAS,
+    ConfigError,
+    apply_overrides,
+    build,
+    config_hash,
+    dump_yaml,
+    load_config,
+    read_yaml,
+)
 
 
 @dataclass

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import PYTHON, REPO
+
 from rgbench.runs import Run, RunError, default_run_id, find_run, list_runs, run_status
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,12 +19,12 @@ def _world(config: str | None, overrides: list[str] | None):
     return load_config("toy-world", config or "default", overrides)
 
 
-ConfigOpt = Annotated[Optional[str], typer.Option("--config", "-c", help="toy-world preset or YAML path.")]
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", "-s", help="Override, e.g. --set max_objects=3.")]
+ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", help="toy-world preset or YAML path.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="Override, e.g. --set max_objects=3.")]
 
 
 @toy_app.command("build-data")
-def build_data(out: Annotated[Optional[Path], typer.Option("--out", help="Output folder [default: the package's data].")] = None,
+def build_data(out: Annotated[Path | None, typer.Option("--out", help="Output folder [default: the package's data].")] = None,
                config: ConfigOpt = None, overrides: SetOpt = None) -> None:
     """Regenerate the toy GenEval / DPG / T2I-CompBench / train prompt sets (byte-identical for a version)."""
     from rgbench.toy.datasets import DATA_DIR, write_data
@@ -34,7 +34,7 @@ def build_data(out: Annotated[Optional[Path], typer.Option("--out", help="Output
 
 
 @toy_app.command("fit-tokenizer")
-def fit_tokenizer_cmd(out: Annotated[Optional[Path], typer.Option("--out", help="Output folder [default: the package's data].")] = None,
+def fit_tokenizer_cmd(out: Annotated[Path | None, typer.Option("--out", help="Output folder [default: the package's data].")] = None,
                       scenes: Annotated[int, typer.Option(help="Scenes to fit on.")] = 3000,
                       codebook: Annotated[int, typer.Option(help="Codebook size (k-means when patches exceed it).")] = 2048,
                       seed: int = 0, config: ConfigOpt = None, overrides: SetOpt = None) -> None:

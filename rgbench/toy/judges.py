@@ -4,7 +4,8 @@
   "Are there two circles?", "Is the circle to the left of the square?") and T2I's noun-phrase questions
   ("a red circle?"). P(yes) follows the detector's confidence: 0.98 when a confident object supports yes.
 * `ToyJudge("large")` is the exact rule check of image vs prompt; `ToyJudge("small")` is measurably weaker:
-  it checks shapes, counts and colours but ignores sizes, textures and relations.
+  it checks shapes and colours and that each group has at least its count, but ignores extra objects,
+  sizes, textures and relations.
 """
 
 from __future__ import annotations
@@ -12,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rgbench.toy.spec import COUNT_WORDS, PromptParseError, Seen, _match_object, _match_relation, check, holds, parse_prompt, tokenize
+from rgbench.toy.spec import (
+    COUNT_WORDS,
+    PromptParseError,
+    Seen,
+    _match_object,
+    _match_relation,
+    check,
+    holds,
+    parse_prompt,
+    tokenize,
+)
 from rgbench.toy.vision import perceive
 from rgbench.toy.world import PALETTE, SIZES, TEXTURES, WorldConfig
 
@@ -102,7 +113,8 @@ class ToyJudge:
             if self.size == "large":
                 ok, reason = check(seen, spec, self.world.cell_px)
             else:
-                ok, reason = check(seen, spec, self.world.cell_px, attributes=("color",), use_relations=False)
+                ok, reason = check(seen, spec, self.world.cell_px, attributes=("color",), use_relations=False,
+                                   exact_counts=False)
             seen_text = ", ".join(f"{o.color} {o.shape}" for o in seen) or "nothing"
             out.append(Verdict(float(ok), f"I see: {seen_text}. {reason or 'Everything matches.'} \\boxed{{{int(ok)}}}"))
         return out
