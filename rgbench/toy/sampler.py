@@ -14,9 +14,8 @@ def scene_for(spec: Spec, world: WorldConfig, rng: random.Random, max_tries: int
     """A scene satisfying `spec`: unspecified colours are random, sizes default to large, textures to solid."""
     protos = []
     for k, w in enumerate(spec.wants):
-        color = w.color or rng.choice(world.colors)
         for _ in range(w.count):
-            protos.append((k, Obj(w.shape, color if w.color else rng.choice(world.colors), 0, 0,
+            protos.append((k, Obj(w.shape, w.color or rng.choice(world.colors), 0, 0,
                                   w.size or "large", w.texture or "solid")))
     cells = [(r, c) for r in range(world.cells) for c in range(world.cells)]
     for _ in range(max_tries):

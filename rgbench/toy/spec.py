@@ -155,12 +155,11 @@ def _place(wants: list[Want], det: str | None, attrs: dict[str, str], shape: str
     if is_reference:
         if existing is None:
             raise PromptParseError(f"'the {shape}' refers to no earlier {shape}: {text!r}")
-        merged = {**{k: v for k, v in asdict(wants[existing]).items() if v is not None}, **attrs}
         for key, value in attrs.items():
             old = getattr(wants[existing], key)
             if old is not None and old != value:
                 raise PromptParseError(f"the {shape} is both {old} and {value}: {text!r}")
-        wants[existing] = replace(wants[existing], **{k: v for k, v in merged.items() if k in attrs})
+        wants[existing] = replace(wants[existing], **attrs)
         return existing
     if existing is not None:
         raise PromptParseError(f"'{shape}' is introduced twice: {text!r}")
