@@ -160,8 +160,9 @@ def _check_same_config(run_dir: Path, cfg_text: str) -> None:
 
 def _start_meta(run_dir: Path, run_id: str, kind: str, cfg: Any, seed: int | None, device: str,
                 provenance: dict[str, Any]) -> dict[str, Any]:
+    git = git_state()
     attempt = {"started": now(), "ended": None, "status": "running", "host": socket.gethostname(),
-               "pid": os.getpid(), "argv": sys.argv, **git_state()}
+               "pid": os.getpid(), "argv": sys.argv, **git}
     path = run_dir / "meta.json"
     if path.exists():
         meta = read_json(path)
@@ -169,7 +170,7 @@ def _start_meta(run_dir: Path, run_id: str, kind: str, cfg: Any, seed: int | Non
         meta["status"] = "running"
         return meta
     return {"run_id": run_id, "kind": kind, "status": "running", "created": attempt["started"],
-            "seed": seed, "device": device, "config_hash": config_hash(cfg), "git": git_state(),
+            "seed": seed, "device": device, "config_hash": config_hash(cfg), "git": git,
             "versions": package_versions(), "provenance": provenance, "attempts": [attempt]}
 
 
