@@ -58,6 +58,59 @@ def main(
     set_quiet(quiet)
 
 
+@app.command("generate")
+def generate_cmd(
+    model: Annotated[str, typer.Option("--model", "-m", help="Model name (toy-init, janus-pro-7b, reasongen-r1, ...), id or folder.")],
+    benchmark: Annotated[str, typer.Option("--benchmark", "-b", help="geneval | dpg | t2i[:category] | toy-geneval | toy-dpg | toy-t2i[:category].")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (official layout + cot.jsonl + generation.json).")],
+    n: Annotated[int, typer.Option("--n", help="Images per prompt (GenEval 4, DPG 4 as a 2×2 grid, T2I 1 in ReasonGen-R1).")] = 4,
+    cot: Annotated[bool, typer.Option("--cot/--no-cot", help="Write a CoT before the image (--no-cot: plain Janus-Pro prompt).")] = True,
+    cfg: Annotated[float, typer.Option("--cfg", help="Classifier-free guidance weight on image logits (1 = none).")] = 5.0,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed; each (prompt, sample) gets its own stream.")] = 0,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N prompts.")] = None,
+    shard: Annotated[str, typer.Option("--shard", help="i/N: this process takes every N-th prompt from i.")] = "0/1",
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows (prompt × sample) per forward pass.")] = 16,
+    max_cot_tokens: Annotated[int, typer.Option("--max-cot-tokens", help="CoT budget in tokens.")] = 448,
+    temperature: Annotated[float, typer.Option("--temperature", help="CoT sampling temperature (0 = greedy).")] = 1.0,
+    top_k: Annotated[int | None, typer.Option("--top-k", help="CoT top-k (default: full distribution).")] = None,
+    image_temperature: Annotated[float, typer.Option("--image-temperature", help="Image-token temperature.")] = 1.0,
+    image_top_k: Annotated[int | None, typer.Option("--image-top-k", help="Image-token top-k.")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda, cuda:1 [default: cuda if present].")] = None,
+    dtype: Annotated[str, typer.Option("--dtype", help="auto (bf16 on GPU, fp32 on CPU), fp32, bf16, fp16.")] = "auto",
+    attn: Annotated[str, typer.Option("--attn", help="Attention kernel: sdpa, eager, flash_attention_2.")] = "sdpa",
+    weights_dir: Annotated[Path | None, typer.Option("--weights-dir", help="Local weights folder [default: $RGBENCH_WEIGHTS].")] = None,
+) -> None:
+    """Generate a benchmark's images (CoT → image) in its official folder layout; rerun to resume."""
+    from rgbench.generation import (
+        GenerateSettings,
+        GenerationError,
+        environment_provenance,
+        generate_to_folder,
+        parse_shard,
+    )
+    from rgbench.policy.generate import GenerationOptions
+    from rgbench.policy.model import PolicyLoadError
+    from rgbench.policy.zoo import open_policy
+    from rgbench.prompt_sets import load_prompt_set
+    from rgbench.registry import RegistryError
+    from rgbench.weights import WeightsNotFound
+
+    try:
+        prompt_set = load_prompt_set(benchmark)
+        shard_ij = parse_shard(shard)
+        opts = GenerationOptions(cot=cot, cfg_weight=cfg, max_cot_tokens=max_cot_tokens, text_temperature=temperature,
+                                 text_top_k=top_k, image_temperature=image_temperature, image_top_k=image_top_k)
+        settings = GenerateSettings(model, prompt_set.name, prompt_set.version, n, seed, opts)
+        policy = open_policy(model, device=device, dtype=dtype, attn_implementation=attn, weights_dir=weights_dir)
+        report = generate_to_folder(policy, prompt_set, out, settings, batch_size=batch_size, limit=limit,
+                                    shard=shard_ij, provenance={**environment_provenance(), "device": str(policy.device),
+                                                                "dtype": str(policy.dtype), "attn": attn})
+    except (RegistryError, ValueError, WeightsNotFound, PolicyLoadError, GenerationError) as err:
+        fail(str(err))
+    console.print(f"{report.generated} prompts generated, {report.skipped} already done "
+                  f"({report.images} images, {report.images_per_second:.1f} images/s) → {out}", highlight=False)
+
+
 @app.command("env")
 def env_cmd(
     weights_dir: Annotated[str | None, typer.Option("--weights-dir", help="Folder of local model weights.")] = None,

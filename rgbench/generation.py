@@ -1,0 +1,167 @@
+"""`rgbench generate`: a benchmark's prompts → images in the official folder layout, plus `cot.jsonl`.
+
+    out/generation.json   what produced the folder (model, prompt set + version, n, seed, options, git, versions)
+    out/cot.jsonl         one row per (prompt, sample): prompt id, sample, prompt, CoT text, seed, image path
+    out/<layout files>    GenEval folders, DPG 2×2 grids or T2I-CompBench samples/
+
+Resumable: a prompt whose images and CoT rows all exist is skipped; a rerun with different settings is refused.
+Sharding (`--shard i/N`) splits prompts round-robin; shards may write the same folder at the same time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rgbench.layouts import Layout, get_layout
+from rgbench.policy.generate import GenerationOptions, generate
+from rgbench.policy.sampling import row_seed
+from rgbench.prompt_sets import PromptItem, PromptSet
+from rgbench.results import JsonlLog, read_json, write_json
+
+SETTINGS_FILE = "generation.json"
+COT_FILE = "cot.jsonl"
+
+
+class GenerationError(RuntimeError):
+    """A generation folder that cannot be resumed with these settings."""
+
+
+@dataclass
+class GenerateSettings:
+    """Everything that decides the images; a folder holds images of one settings value only."""
+
+    model: str
+    prompt_set: str
+    prompt_set_version: str
+    n: int
+    seed: int
+    options: GenerationOptions = field(default_factory=GenerationOptions)
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class GenerateReport:
+    total: int  # prompts in this shard (after --limit)
+    skipped: int  # already finished (resume)
+    generated: int  # prompts generated now
+    images: int
+    seconds: float
+
+    @property
+    def images_per_second(self) -> float:
+        return self.images / self.seconds if self.seconds else 0.0
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'i/N' → (i, N) with 0 ≤ i < N."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like i/N (e.g. 0/4), got {text!r}") from None
+    if not 0 <= i < n:
+        raise ValueError(f"--shard {text}: need 0 ≤ i < N")
+    return i, n
+
+
+def select(items: list[PromptItem], limit: int | None, shard: tuple[int, int]) -> list[PromptItem]:
+    """The first `limit` prompts, then every N-th from i (round-robin keeps shards balanced)."""
+    chosen = items[:limit] if limit is not None else items
+    i, n = shard
+    return chosen[i::n]
+
+
+def claim_folder(out: Path, settings: GenerateSettings, provenance: dict) -> None:
+    """Write generation.json, or check that the folder's existing one has the same settings."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / SETTINGS_FILE
+    with open(out / ".generation.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            old = read_json(path)["settings"]
+            if old != json.loads(json.dumps(settings.to_json())):
+                diff = sorted(k for k in set(old) | set(settings.to_json()) if old.get(k) != settings.to_json().get(k))
+                raise GenerationError(f"{out} holds images made with other settings (differs in: {', '.join(diff)}); "
+                                      f"use another --out, or delete the folder to start over")
+        else:
+            write_json(path, {"settings": settings.to_json(), "provenance": provenance})
+
+
+def cot_key(item: PromptItem, k: int) -> str:
+    return f"{item.key}#{k}"
+
+
+def append_locked(log: JsonlLog, rows: list[dict]) -> None:
+    """Append under an exclusive lock: shards share one cot.jsonl."""
+    with open(log.path.parent / ".cot.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        log.append(rows)
+
+
+def cot_rows(item: PromptItem, rollout, first: int, n: int, settings: GenerateSettings, layout: Layout,
+             prompt_set: PromptSet) -> list[dict]:
+    rows = []
+    for k in range(n):
+        r = first + k
+        rows.append({"key": cot_key(item, k), "prompt_id": item.key, "sample": k, "prompt": item.prompt,
+                     "cot": rollout.cot_text[r] if settings.options.cot else None,
+                     "cot_tokens": max(len(rollout.response_text_ids[r]) - 1, 0),
+                     "cot_stopped": rollout.cot_stopped[r], "seed": settings.seed,
+                     "row_seed": row_seed(settings.seed, item.key, k),
+                     "image": layout.image_ref(item, k, n), "model": settings.model,
+                     "benchmark": prompt_set.name, "benchmark_version": prompt_set.version})
+    return rows
+
+
+def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: GenerateSettings, *,
+                       batch_size: int = 16, limit: int | None = None, shard: tuple[int, int] = (0, 1),
+                       provenance: dict | None = None, progress: bool = True) -> GenerateReport:
+    """Generate every unfinished prompt of this shard; returns counts and throughput."""
+    from rgbench.progress import Progress
+
+    layout = get_layout(prompt_set.layout)
+    layout.check(settings.n)
+    claim_folder(out, settings, provenance or {})
+    log = JsonlLog(out / COT_FILE)
+    items = select(prompt_set.items, limit, shard)
+    todo = [it for it in items
+            if not (layout.done(out, it, settings.n) and all(cot_key(it, k) in log for k in range(settings.n)))]
+    per_batch = max(1, batch_size // settings.n)
+    start, images = time.perf_counter(), 0
+    bar = Progress(len(todo) * settings.n, f"generate {prompt_set.name}", unit="img") if progress else None
+    with bar if bar is not None else _Null():
+        for b in range(0, len(todo), per_batch):
+            batch = todo[b:b + per_batch]
+            prompts = [it.prompt for it in batch for _ in range(settings.n)]
+            keys = [(settings.seed, it.key, k) for it in batch for k in range(settings.n)]
+            rollout = generate(policy, prompts, keys, settings.options)
+            for j, item in enumerate(batch):
+                first = j * settings.n
+                layout.write(out, item, [rollout.images[first + k] for k in range(settings.n)])
+                append_locked(log, cot_rows(item, rollout, first, settings.n, settings, layout, prompt_set))
+            images += len(prompts)
+            if bar is not None:
+                bar.advance(len(prompts))
+    seconds = time.perf_counter() - start
+    return GenerateReport(len(items), len(items) - len(todo), len(todo), images, seconds)
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def environment_provenance() -> dict:
+    from rgbench.runs import git_state, package_versions
+
+    return {"git": git_state(), "versions": package_versions(), "pid": os.getpid()}

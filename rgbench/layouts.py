@@ -1,0 +1,66 @@
+"""Image folder layouts the official scorers read, by name (shared/spec/benchmarks.md §1.4, §2.4, §3.2).
+
+A layout says where a prompt's n images go, writes them atomically, and tells whether a prompt is finished.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from rgbench.prompt_sets import PromptItem
+from rgbench.registry import Registry
+
+
+class Layout(Protocol):
+    def check(self, n: int) -> None:
+        """Raise ValueError when this layout cannot hold n images per prompt."""
+        ...
+
+    def image_ref(self, item: PromptItem, k: int, n: int) -> str:
+        """Where sample k lives, relative to the output folder (e.g. '00012/samples/0003.png')."""
+        ...
+
+    def write(self, out: Path, item: PromptItem, images: list[np.ndarray]) -> None:
+        """Write one prompt's images (uint8 [H, W, 3] each), atomically per file."""
+        ...
+
+    def done(self, out: Path, item: PromptItem, n: int) -> bool:
+        """True when every file of this prompt exists."""
+        ...
+
+
+LAYOUTS: Registry[type] = Registry("image layout")
+LAYOUTS.register("geneval", "rgbench.geneval.layout:GenEvalLayout")
+LAYOUTS.register("dpg", "rgbench.dpg.layout:DPGLayout")
+LAYOUTS.register("t2i", "rgbench.t2i.layout:T2ILayout")
+
+
+def get_layout(name: str) -> Layout:
+    return LAYOUTS.get(name)()
+
+
+def save_png_atomic(image: np.ndarray | Image.Image, path: Path) -> None:
+    """Write a PNG through a temporary file in the same folder, then rename (no half-written images)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pil = image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image, np.uint8))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".png")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pil.save(f, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    from rgbench.results import write_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text)
