@@ -20,22 +20,28 @@ MODEL_IDS: dict[str, str] = {
     "reasongen-r1": "Franklin0/ReasonGen-R1",
     "reasongen-r1-sft": "Franklin0/ReasonGen-R1-SFT",
 }
-# name → factory(device, dtype) for policies built in code
+# name → factory(device, dtype, attn_implementation) for policies built in code
 BUILT_IN: Registry[Callable] = Registry("built-in model")
 
 
 @BUILT_IN.register("toy-init")
-def _toy_init(device=None, dtype="auto"):
+def _toy_init(device: str | None = None, dtype: str = "auto", attn_implementation: str = "sdpa"):
+    """The toy policy, freshly initialised with seed 0 (the untrained floor)."""
+    import torch
+
+    from rgbench.policy.model import default_device, resolve_dtype
     from rgbench.toy.policy import build_toy_policy
 
-    return build_toy_policy(seed=0).to(device or "cpu")
+    dev = torch.device(device) if device else default_device()
+    policy = build_toy_policy(seed=0, attn_implementation=attn_implementation)
+    return policy.to(dev, resolve_dtype(dtype, dev))
 
 
 def open_policy(model: str, device: str | None = None, dtype: str = "auto", attn_implementation: str = "sdpa",
                 weights_dir: str | Path | None = None):
     """A built-in name, a released model's short name, a model id or a folder → Policy (eval mode)."""
     if model in BUILT_IN:
-        return BUILT_IN.get(model)(device, dtype)
+        return BUILT_IN.get(model)(device, dtype, attn_implementation)
     from rgbench.policy.model import load_policy
 
     return load_policy(MODEL_IDS.get(model, model), device=device, dtype=dtype,

@@ -10,7 +10,8 @@ from rgbench.policy.tiny import TinyJanus, tiny_janus_config
 TOY_MODEL_NAME = "toy-init"
 
 
-def build_toy_policy(seed: int = 0, size: TinyJanus | None = None, name: str = TOY_MODEL_NAME) -> Policy:
+def build_toy_policy(seed: int = 0, size: TinyJanus | None = None, name: str = TOY_MODEL_NAME,
+                     attn_implementation: str = "sdpa") -> Policy:
     """A freshly initialised toy policy (fp32, CPU, eval mode); deterministic for a seed."""
     from transformers import JanusForConditionalGeneration
 
@@ -25,7 +26,7 @@ def build_toy_policy(seed: int = 0, size: TinyJanus | None = None, name: str = T
     special = {"bos": tokenizer.bos_token_id, "eos": tokenizer.eos_token_id, "pad": tokenizer.pad_token_id,
                "image_placeholder": tokenizer.convert_tokens_to_ids("<image_placeholder>")}
     config = tiny_janus_config(len(tokenizer), image_tokenizer.codebook_size, special, size)
-    config._attn_implementation = "sdpa"
+    config._attn_implementation = attn_implementation
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         janus = JanusForConditionalGeneration(config)
