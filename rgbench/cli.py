@@ -111,6 +111,26 @@ def generate_cmd(
                   f"({report.images} images, {report.images_per_second:.1f} images/s) → {out}", highlight=False)
 
 
+@app.command("convert-janus")
+def convert_janus_cmd(
+    src: Annotated[Path, typer.Argument(help="Folder in deepseek's original Janus format (e.g. ReasonGen-R1).")],
+    out: Annotated[Path, typer.Argument(help="Folder to write the transformers Janus checkpoint to.")],
+    dtype: Annotated[str, typer.Option("--dtype", help="Save as bf16, fp16 or fp32 [default: as stored].")] = "",
+) -> None:
+    """Convert an original-format Janus checkpoint (ReasonGen-R1, ReasonGen-R1-SFT) to transformers' Janus."""
+    import torch
+
+    from rgbench.policy.convert import ConversionError, convert_janus
+    from rgbench.policy.model import resolve_dtype
+
+    try:
+        target = resolve_dtype(dtype, torch.device("cpu")) if dtype else None
+        convert_janus(src, out, target)
+    except (ConversionError, FileNotFoundError, ValueError) as err:
+        fail(str(err))
+    console.print(f"converted {src} → {out}; use it with --model {out}", highlight=False)
+
+
 @app.command("env")
 def env_cmd(
     weights_dir: Annotated[str | None, typer.Option("--weights-dir", help="Folder of local model weights.")] = None,
