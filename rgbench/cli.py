@@ -78,6 +78,9 @@ def generate_cmd(
     device: Annotated[str | None, typer.Option("--device", help="cpu, cuda, cuda:1 [default: cuda if present].")] = None,
     dtype: Annotated[str, typer.Option("--dtype", help="auto (bf16 on GPU, fp32 on CPU), fp32, bf16, fp16.")] = "auto",
     attn: Annotated[str, typer.Option("--attn", help="Attention kernel: sdpa, eager, flash_attention_2.")] = "sdpa",
+    template: Annotated[str | None, typer.Option("--template", help="User-turn template with {} for the prompt "
+                        "[default: the model's; ReasonGen-R1: 'A photo of {}. Output a richly detailed prompt: ', "
+                        "--no-cot: 'A photo of {}.'].")] = None,
     weights_dir: Annotated[Path | None, typer.Option("--weights-dir", help="Local weights folder [default: $RGBENCH_WEIGHTS].")] = None,
 ) -> None:
     """Generate a benchmark's images (CoT → image) in its official folder layout; rerun to resume."""
@@ -102,6 +105,10 @@ def generate_cmd(
                                  text_top_k=top_k, image_temperature=image_temperature, image_top_k=image_top_k)
         settings = GenerateSettings(model, prompt_set.name, prompt_set.version, n, seed, opts)
         policy = open_policy(model, device=device, dtype=dtype, attn_implementation=attn, weights_dir=weights_dir)
+        if template is not None:
+            if "{}" not in template:
+                raise ValueError(f"--template needs a {{}} for the prompt: {template!r}")
+            setattr(policy.spec.prompt, "cot_template" if cot else "plain_template", template)
         report = generate_to_folder(policy, prompt_set, out, settings, batch_size=batch_size, limit=limit,
                                     shard=shard_ij, provenance={**environment_provenance(), "device": str(policy.device),
                                                                 "dtype": str(policy.dtype), "attn": attn})

@@ -42,6 +42,7 @@ class GenerateSettings:
     n: int
     seed: int
     options: GenerationOptions = field(default_factory=GenerationOptions)
+    prompt_format: dict = field(default_factory=dict)  # the policy's PromptFormat as used (filled in if empty)
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -128,6 +129,8 @@ def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: Gener
 
     layout = get_layout(prompt_set.layout)
     layout.check(settings.n)
+    if not settings.prompt_format:
+        settings = dataclasses.replace(settings, prompt_format=dataclasses.asdict(policy.spec.prompt))
     claim_folder(out, settings, provenance or {})
     log = JsonlLog(out / COT_FILE)
     items = select(prompt_set.items, limit, shard)

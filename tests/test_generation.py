@@ -131,11 +131,20 @@ def test_generate_cli_end_to_end(tmp_path):
     assert "2 prompts generated" in result.output and "images/s" in result.output
     meta = json.loads((tmp_path / "generation.json").read_text())
     assert meta["settings"]["options"]["cot"] is False and meta["provenance"]["git"]
+    assert meta["settings"]["prompt_format"]["plain_template"] == "A photo of {}."
     assert all(r["cot"] is None for r in read_jsonl(tmp_path / "cot.jsonl"))
     rerun = runner.invoke(app, args)
     assert rerun.exit_code == 0 and "0 prompts generated, 2 already done" in rerun.output
     bad = runner.invoke(app, args[:-1])  # --cot now: other settings, same folder
     assert bad.exit_code == 2 and "other settings" in bad.output
+    other = runner.invoke(app, args + ["--template", "{}. "])  # a different template is a different folder
+    assert other.exit_code == 2 and "prompt_format" in other.output
+    assert runner.invoke(app, args + ["--template", "no slot"]).exit_code == 2
+    templated = runner.invoke(app, args[:5] + ["--out", str(tmp_path / "tpl"), "--template", "{}. ", "--no-cot",
+                                                "--limit", "1", "--n", "1"])
+    assert templated.exit_code == 0, templated.output
+    fmt = json.loads((tmp_path / "tpl" / "generation.json").read_text())["settings"]["prompt_format"]
+    assert fmt["plain_template"] == "{}. "
     unknown = runner.invoke(app, ["generate", "--model", "toy-init", "-b", "toy-genval", "--out", str(tmp_path / "x")])
     assert unknown.exit_code == 2 and "did you mean 'toy-geneval'" in unknown.output
     missing = runner.invoke(app, ["generate", "--model", "janus-pro-7b", "-b", "geneval", "--out", str(tmp_path / "y")],
