@@ -2,6 +2,7 @@
 
     out/generation.json   what produced the folder (model, prompt set + version, n, seed, options, git, versions)
     out/cot.jsonl         one row per (prompt, sample): prompt id, sample, prompt, CoT text, seed, image path
+                          ((seed, prompt id, sample) alone fixes that row's random streams)
     out/<layout files>    GenEval folders, DPG 2×2 grids or T2I-CompBench samples/
 
 Resumable: a prompt whose images and CoT rows all exist is skipped; a rerun with different settings is refused.
@@ -10,6 +11,7 @@ Sharding (`--shard i/N`) splits prompts round-robin; shards may write the same f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import json
@@ -20,7 +22,6 @@ from pathlib import Path
 
 from rgbench.layouts import Layout, get_layout
 from rgbench.policy.generate import GenerationOptions, generate
-from rgbench.policy.sampling import row_seed
 from rgbench.prompt_sets import PromptItem, PromptSet
 from rgbench.results import JsonlLog, read_json, write_json
 
@@ -85,10 +86,11 @@ def claim_folder(out: Path, settings: GenerateSettings, provenance: dict) -> Non
     path = out / SETTINGS_FILE
     with open(out / ".generation.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        new = json.loads(json.dumps(settings.to_json()))  # as it reads back from the file
         if path.is_file():
             old = read_json(path)["settings"]
-            if old != json.loads(json.dumps(settings.to_json())):
-                diff = sorted(k for k in set(old) | set(settings.to_json()) if old.get(k) != settings.to_json().get(k))
+            if old != new:
+                diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
                 raise GenerationError(f"{out} holds images made with other settings (differs in: {', '.join(diff)}); "
                                       f"use another --out, or delete the folder to start over")
         else:
@@ -115,7 +117,6 @@ def cot_rows(item: PromptItem, rollout, first: int, n: int, settings: GenerateSe
                      "cot": rollout.cot_text[r] if settings.options.cot else None,
                      "cot_tokens": max(len(rollout.response_text_ids[r]) - 1, 0),
                      "cot_stopped": rollout.cot_stopped[r], "seed": settings.seed,
-                     "row_seed": row_seed(settings.seed, item.key, k),
                      "image": layout.image_ref(item, k, n), "model": settings.model,
                      "benchmark": prompt_set.name, "benchmark_version": prompt_set.version})
     return rows
@@ -139,7 +140,7 @@ def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: Gener
     per_batch = max(1, batch_size // settings.n)
     start, images = time.perf_counter(), 0
     bar = Progress(len(todo) * settings.n, f"generate {prompt_set.name}", unit="img") if progress else None
-    with bar if bar is not None else _Null():
+    with bar if bar is not None else contextlib.nullcontext():
         for b in range(0, len(todo), per_batch):
             batch = todo[b:b + per_batch]
             prompts = [it.prompt for it in batch for _ in range(settings.n)]
@@ -154,14 +155,6 @@ def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: Gener
                 bar.advance(len(prompts))
     seconds = time.perf_counter() - start
     return GenerateReport(len(items), len(items) - len(todo), len(todo), images, seconds)
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
 
 
 def environment_provenance() -> dict:
