@@ -5,8 +5,7 @@ A layout says where a prompt's n images go, writes them atomically, and tells wh
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +14,7 @@ from PIL import Image
 
 from rgbench.prompt_sets import PromptItem
 from rgbench.registry import Registry
+from rgbench.results import write_atomic
 
 
 class Layout(Protocol):
@@ -46,21 +46,8 @@ def get_layout(name: str) -> Layout:
 
 
 def save_png_atomic(image: np.ndarray | Image.Image, path: Path) -> None:
-    """Write a PNG through a temporary file in the same folder, then rename (no half-written images)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a PNG atomically (rgbench.results.write_atomic): no half-written image survives a crash."""
     pil = image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image, np.uint8))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".png")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pil.save(f, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    from rgbench.results import write_atomic
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text)
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG")
+    write_atomic(path, buf.getvalue())

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write text to `path` via a temp file in the same folder + fsync + rename: readers never see half a file."""
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write text (or bytes) to `path` via a temp file in the same folder + fsync + rename: readers never see
+    half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
+        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())

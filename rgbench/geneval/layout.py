@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rgbench.layouts import save_png_atomic, write_text_atomic
+from rgbench.layouts import save_png_atomic
 from rgbench.prompt_sets import PromptItem
+from rgbench.results import write_atomic
 
 
 class GenEvalLayout:
@@ -21,7 +22,7 @@ class GenEvalLayout:
         return f"{item.key}/samples/{k:04d}.png"
 
     def write(self, out: Path, item: PromptItem, images: list[np.ndarray]) -> None:
-        write_text_atomic(out / item.key / "metadata.jsonl", json.dumps(item.record) + "\n")
+        write_atomic(out / item.key / "metadata.jsonl", json.dumps(item.record) + "\n")
         for k, image in enumerate(images):
             save_png_atomic(image, out / self.image_ref(item, k, len(images)))
 
