@@ -19,6 +19,8 @@ app = typer.Typer(name="rgbench", no_args_is_help=True, add_completion=False,
                        "with GenEval, DPG-Bench and T2I-CompBench.")
 runs_app = typer.Typer(no_args_is_help=True, help="Inspect the run store (results/<run-id>/).")
 config_app = typer.Typer(no_args_is_help=True, help="List config presets and print resolved configs.")
+eval_app = typer.Typer(no_args_is_help=True, help="Score generated images on a benchmark (official folder layouts).")
+app.add_typer(eval_app, name="eval")
 app.add_typer(runs_app, name="runs")
 app.add_typer(config_app, name="config")
 
@@ -89,13 +91,13 @@ def generate_cmd(
         GenerationError,
         environment_provenance,
         generate_to_folder,
-        parse_shard,
     )
     from rgbench.policy.generate import GenerationOptions
     from rgbench.policy.model import PolicyLoadError
     from rgbench.policy.zoo import open_policy
     from rgbench.prompt_sets import load_prompt_set
     from rgbench.registry import RegistryError
+    from rgbench.sharding import parse_shard
     from rgbench.weights import WeightsNotFound
 
     try:
@@ -116,6 +118,91 @@ def generate_cmd(
         fail(str(err))
     console.print(f"{report.generated} prompts generated, {report.skipped} already done "
                   f"({report.images} images, {report.images_per_second:.1f} images/s) → {out}", highlight=False)
+
+
+def parse_options(items: list[str] | None) -> dict[str, str]:
+    """--option key=value (repeatable) → dict; values stay strings for the benchmark to type-check."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            fail(f"--option '{item}' is not key=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+@eval_app.command("geneval")
+def eval_geneval_cmd(
+    images: Annotated[Path | None, typer.Option("--images", "-i", help="GenEval folder: <00012>/metadata.jsonl + samples/<0000>.png.")] = None,
+    detections: Annotated[list[Path] | None, typer.Option("--detections", "-d", help="Re-score these detections files "
+                          "instead of running a detector (repeat to merge shards).")] = None,
+    backend: Annotated[str, typer.Option("--backend", "-b", help="toy | mask2former (+ CLIP, transformers) | mmdet (+ open_clip, the official stack).")] = "toy",
+    detector: Annotated[str | None, typer.Option("--detector", help="Override the backend's detector.")] = None,
+    colors: Annotated[str | None, typer.Option("--colors", help="Override the backend's colour classifier (toy, clip, open_clip).")] = None,
+    detector_model: Annotated[str | None, typer.Option("--detector-model", help="Detector weights: id or folder (mmdet: the .pth).")] = None,
+    color_model: Annotated[str | None, typer.Option("--color-model", help="CLIP weights: id or folder [default: openai/clip-vit-large-patch14].")] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", "-o", help="Official scoring option key=value: threshold, "
+                      "counting_threshold, max_objects, max_overlap, position_threshold.")] = None,
+    floor: Annotated[float, typer.Option("--floor", help="Write detections with score ≥ this (≤ every threshold).")] = 0.1,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N prompt folders.")] = None,
+    shard: Annotated[str, typer.Option("--shard", help="i/N: every N-th prompt folder from i; merge with --detections.")] = "0/1",
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Images per detector call.")] = 8,
+    color_batch_size: Annotated[int, typer.Option("--color-batch-size", help="Crops per CLIP forward.")] = 16,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda, cuda:1 [default: cuda if present].")] = None,
+    dtype: Annotated[str, typer.Option("--dtype", help="auto (detector fp32; CLIP fp16 autocast on GPU as official), fp32, fp16, bf16.")] = "auto",
+    weights_dir: Annotated[Path | None, typer.Option("--weights-dir", help="Local weights folder [default: $RGBENCH_WEIGHTS].")] = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the folder and config].")] = None,
+    root: ResultsOpt = None,
+) -> None:
+    """GenEval: detect objects, apply the official rules, write results.jsonl, summary.json and table.md.
+
+    Rerun the same command to resume; `--detections` re-scores saved detections without loading a model."""
+    from rgbench.geneval.detection import BackendSpec
+    from rgbench.geneval.detections import DetectionsError
+    from rgbench.geneval.evaluate import BACKENDS, RESULTS_FILE, GenEvalConfig, evaluate_run
+    from rgbench.registry import RegistryError, did_you_mean
+    from rgbench.runs import Run, RunError, default_run_id
+    from rgbench.sharding import parse_shard
+    from rgbench.weights import WeightsNotFound
+
+    if images is None and not detections:
+        fail("give --images DIR (detect and score) or --detections FILE (re-score; --images then only finds metadata)")
+    if backend not in BACKENDS:
+        fail(f"unknown --backend '{backend}'{did_you_mean(backend, list(BACKENDS))}; known: {', '.join(BACKENDS)}")
+    try:
+        parse_shard(shard)
+    except ValueError as err:
+        fail(str(err))
+    det_name, col_name = BACKENDS[backend]
+    cfg = GenEvalConfig(images=str(images) if images else None, detections=[str(p) for p in detections or []],
+                        detector=detector or det_name, detector_model=detector_model, colors=colors or col_name,
+                        color_model=color_model, dtype=dtype, options=parse_options(option), floor=floor, limit=limit,
+                        shard=shard, batch_size=batch_size, color_batch_size=color_batch_size)
+    name = Path(cfg.images).name if cfg.images else Path(cfg.detections[0]).parent.name or "detections"
+    rid = run_id or default_run_id("eval-geneval", name, cfg)
+    try:
+        with Run.open(root, rid, cfg, kind="eval-geneval", seed=None, device=device or "auto",
+                      provenance={"benchmark": "geneval"}, samples_file=RESULTS_FILE) as run:
+            summary = evaluate_run(run, cfg, BackendSpec(device=device, dtype=dtype, weights_dir=weights_dir))
+    except (RunError, RegistryError, ValueError, FileNotFoundError, ImportError, DetectionsError, WeightsNotFound) as err:
+        fail(str(err))
+    print_geneval(summary, run.dir)
+
+
+def print_geneval(summary: dict, run_dir: Path) -> None:
+    table = Table("task", "accuracy", "correct / images", title="GenEval")
+    for tag, entry in summary["tasks"].items():
+        table.add_row(tag, f"{entry['accuracy']:.4f}", f"{entry['correct']} / {entry['images']}")
+    overall = summary["overall"]
+    table.add_row("[bold]overall[/bold] (mean of tasks)", "–" if overall is None else f"[bold]{overall:.5f}[/bold]", "")
+    console.print(table)
+    console.print(f"{summary['images']} images, {summary['prompts']} prompts; correct images "
+                  f"{(summary['correct_images'] or 0):.2%}, correct prompts {(summary['correct_prompts'] or 0):.2%}",
+                  highlight=False)
+    for warning in summary["warnings"]:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    console.print(f"results → {run_dir}/results.jsonl, summary.json, table.md; detections → {run_dir}/raw/detections.jsonl",
+                  highlight=False)
 
 
 @app.command("convert-janus")

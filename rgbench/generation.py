@@ -24,6 +24,7 @@ from rgbench.layouts import Layout, get_layout
 from rgbench.policy.generate import GenerationOptions, generate
 from rgbench.prompt_sets import PromptItem, PromptSet
 from rgbench.results import JsonlLog, read_json, write_json
+from rgbench.sharding import select
 
 SETTINGS_FILE = "generation.json"
 COT_FILE = "cot.jsonl"
@@ -60,24 +61,6 @@ class GenerateReport:
     @property
     def images_per_second(self) -> float:
         return self.images / self.seconds if self.seconds else 0.0
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """'i/N' → (i, N) with 0 ≤ i < N."""
-    try:
-        i, n = (int(x) for x in text.split("/"))
-    except ValueError:
-        raise ValueError(f"--shard must look like i/N (e.g. 0/4), got {text!r}") from None
-    if not 0 <= i < n:
-        raise ValueError(f"--shard {text}: need 0 ≤ i < N")
-    return i, n
-
-
-def select(items: list[PromptItem], limit: int | None, shard: tuple[int, int]) -> list[PromptItem]:
-    """The first `limit` prompts, then every N-th from i (round-robin keeps shards balanced)."""
-    chosen = items[:limit] if limit is not None else items
-    i, n = shard
-    return chosen[i::n]
 
 
 def claim_folder(out: Path, settings: GenerateSettings, provenance: dict) -> None:

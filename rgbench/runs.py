@@ -88,8 +88,10 @@ class Run:
 
     @classmethod
     def open(cls, root: str | Path | None, run_id: str, cfg: Any, *, kind: str, seed: int | None,
-             device: str = "cpu", provenance: dict[str, Any] | None = None) -> Run:
-        """Create or resume `root/run_id`. Fails if another process holds it or its config differs."""
+             device: str = "cpu", provenance: dict[str, Any] | None = None,
+             samples_file: str = "samples.jsonl") -> Run:
+        """Create or resume `root/run_id`. Fails if another process holds it or its config differs.
+        `samples_file`: the name of the per-sample rows (a benchmark's public name, e.g. GenEval's results.jsonl)."""
         run_dir = results_root(root) / run_id
         run_dir.mkdir(parents=True, exist_ok=True)
         lock_fd = _acquire_lock(run_dir)
@@ -97,10 +99,11 @@ class Run:
             cfg_text = dump_yaml(cfg)
             _check_same_config(run_dir, cfg_text)
             meta = _start_meta(run_dir, run_id, kind, cfg, seed, device, provenance or {})
+            meta.setdefault("samples_file", samples_file)
             if not (run_dir / "config.yaml").exists():
                 write_atomic(run_dir / "config.yaml", cfg_text)
             write_json(run_dir / "meta.json", meta)
-            samples = JsonlLog(run_dir / "samples.jsonl")
+            samples = JsonlLog(run_dir / meta["samples_file"])
         except BaseException:
             os.close(lock_fd)
             raise
@@ -207,7 +210,7 @@ def list_runs(root: str | Path | None = None) -> list[RunInfo]:
     for meta_path in sorted(base.glob("*/meta.json")):
         run_dir = meta_path.parent
         meta = read_json(meta_path)
-        samples = run_dir / "samples.jsonl"
+        samples = run_dir / meta.get("samples_file", "samples.jsonl")
         rows = sum(1 for line in samples.open("rb") if line.endswith(b"\n")) if samples.exists() else 0
         infos.append(RunInfo(meta["run_id"], meta.get("kind", "?"), run_status(run_dir), rows,
                              meta.get("created", "?"), run_dir))

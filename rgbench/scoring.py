@@ -36,8 +36,12 @@ class Benchmark(Protocol):
         """Verdict rows → summary; says whether each aggregate is a macro or micro mean."""
         ...
 
+    # Optional: `rescore(run_dir, options, out_dir) -> summary`, for a benchmark whose outputs have a public
+    # layout of their own (GenEval's results.jsonl); `rescore_run` then leaves the writing to it.
+
 
 BENCHMARKS: Registry[Benchmark] = Registry("benchmark")
+BENCHMARKS.register("geneval", "rgbench.geneval.evaluate:BENCHMARK")
 
 
 def load_raw(run_dir: Path, logs: tuple[str, ...]) -> dict[str, list[Record]]:
@@ -62,9 +66,11 @@ def rescore_run(run_dir: str | Path, options: dict[str, Any] | None = None, out:
         raise ValueError(f"{run_dir} is not an evaluation run (meta.json names no benchmark)")
     bench = BENCHMARKS.get(name)
     opts = dict(options or {})
+    out_dir = Path(out) if out else run_dir / "rescored"
+    if hasattr(bench, "rescore"):  # a benchmark whose outputs have their own public layout writes them itself
+        return bench.rescore(run_dir, opts, out_dir)
     rows = bench.score(load_raw(run_dir, bench.raw_logs), opts)
     summary = bench.summarize(rows, opts)
-    out_dir = Path(out) if out else run_dir / "rescored"
     write_atomic(out_dir / "samples.jsonl", "".join(dumps_row(r) + "\n" for r in rows))
     write_json(out_dir / "summary.json", {**summary, "rescored_from": str(run_dir), "options": opts,
                                           "benchmark": name, "benchmark_version": bench.version})

@@ -13,13 +13,14 @@ from typer.testing import CliRunner
 
 from rgbench.cli import app
 from rgbench.dpg.layout import split_2x2, tile_2x2
-from rgbench.generation import GenerateSettings, GenerationError, generate_to_folder, parse_shard
+from rgbench.generation import GenerateSettings, GenerationError, generate_to_folder
 from rgbench.policy.generate import GenerationOptions
 from rgbench.policy.sampling import RowStreams
 from rgbench.policy.tiny import TinyJanus
 from rgbench.prompt_sets import load_prompt_set
 from rgbench.registry import RegistryError
 from rgbench.results import read_jsonl
+from rgbench.sharding import parse_shard
 from rgbench.toy.policy import build_toy_policy
 
 OPTS = GenerationOptions(max_cot_tokens=8)

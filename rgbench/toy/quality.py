@@ -46,7 +46,7 @@ def detector_and_colour_accuracy(n: int, seed: int, world: WorldConfig) -> dict[
         want = sorted((o.shape, object_box(o, world)) for o in scene.objects)
         got = sorted((d.label, tuple(int(v) for v in d.box)) for d in dets)
         det_ok.append(want == got)
-        by_box = {tuple(int(v) for v in d.box): c for d, c in zip(dets, colours.classify(img, dets))}
+        by_box = {tuple(int(v) for v in d.box): c for d, c in zip(dets, colours.classify([(img, d) for d in dets]))}
         for o in scene.objects:
             col_n += 1
             col_ok += by_box.get(object_box(o, world)) == o.color

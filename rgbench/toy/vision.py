@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from rgbench.geneval.detection import Detection
+from rgbench.geneval.detection import BackendSpec, Detection
 from rgbench.images import as_array, as_batch
 from rgbench.toy.render import shape_mask, texture_mask
 from rgbench.toy.spec import Seen
@@ -100,18 +100,27 @@ class ToyColorClassifier:
     name = "toy"
     colors = tuple(PALETTE)
 
-    def classify(self, image: Any, detections: Sequence[Detection]) -> list[str]:
-        arr = as_array(image).astype(np.float32)
+    def classify(self, objects: Sequence[tuple[Any, Detection]]) -> list[str]:
         rgb, names, _ = _tones()
         out = []
-        for det in detections:
-            pix = arr[det.mask]  # [N, 3]
+        for image, det in objects:
+            pix = as_array(image).astype(np.float32)[det.mask]  # [N, 3]
             nearest = ((pix[:, None, :] - rgb[None]) ** 2).sum(-1).argmin(1)  # [N]
             votes: dict[str, int] = {}
             for k in nearest:
                 votes[names[k]] = votes.get(names[k], 0) + 1
             out.append(max(votes, key=lambda c: (votes[c], -self.colors.index(c))))
         return out
+
+
+def build_toy_detector(spec: BackendSpec) -> ToyDetector:
+    """DETECTORS["toy"]: the default world's detector (the spec's weights/device do not apply)."""
+    return ToyDetector()
+
+
+def build_toy_colors(spec: BackendSpec) -> ToyColorClassifier:
+    """COLOR_CLASSIFIERS["toy"]."""
+    return ToyColorClassifier()
 
 
 def read_texture(image: np.ndarray, det: Detection, world: WorldConfig) -> str:
@@ -141,7 +150,7 @@ def perceive(images: Sequence[Any], world: WorldConfig | None = None, min_score:
     out = []
     for arr, dets in zip(arrays, detector.detect(arrays)):
         dets = [d for d in dets if d.score >= min_score]
-        cols = colours.classify(arr, dets)
+        cols = colours.classify([(arr, d) for d in dets])
         out.append([Seen(d.label, c, read_size(d, world), read_texture(arr, d, world), d.box, d.score)
                     for d, c in zip(dets, cols)])
     return out
