@@ -25,10 +25,8 @@ from rgbench.geneval.clip_colors import (
     template_average,
 )
 from rgbench.geneval.detection import COLORS, BackendSpec, Detection, build_color_classifier
+from rgbench.geneval.tiny import TINY_CLIP_SIZE, save_tiny_clip
 from rgbench.weights import WeightsNotFound
-
-TINY_SIZE = 32  # the tiny CLIP's input side; its saved processor resizes and crops to it
-
 
 # ---------------------------------------------------------------- pure pieces
 
@@ -167,36 +165,9 @@ def test_class_weights_are_built_once_per_class():
 # ---------------------------------------------------------------- transformers backend on a tiny random CLIP
 
 
-def _tiny_tokenizer():
-    from tokenizers.pre_tokenizers import ByteLevel
-    from transformers import CLIPTokenizer
-
-    vocab: dict[str, int] = {}
-    for char in sorted(ByteLevel.alphabet()):  # every byte-level symbol, alone and word-final; no merges
-        vocab[char] = len(vocab)
-        vocab[char + "</w>"] = len(vocab)
-    vocab["<|startoftext|>"] = len(vocab)
-    vocab["<|endoftext|>"] = len(vocab)
-    return CLIPTokenizer(vocab=vocab, merges=[])
-
-
 @pytest.fixture(scope="module")
 def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel
-
-    folder = tmp_path_factory.mktemp("tiny-clip")
-    tokenizer = _tiny_tokenizer()
-    layers = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
-    config = CLIPConfig(
-        text_config=dict(vocab_size=len(tokenizer), max_position_embeddings=77, eos_token_id=tokenizer.eos_token_id,
-                         bos_token_id=tokenizer.bos_token_id, pad_token_id=tokenizer.pad_token_id, **layers),
-        vision_config=dict(image_size=TINY_SIZE, patch_size=8, **layers), projection_dim=16)
-    torch.manual_seed(0)
-    CLIPModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    CLIPImageProcessorPil(size={"shortest_edge": TINY_SIZE},
-                          crop_size={"height": TINY_SIZE, "width": TINY_SIZE}).save_pretrained(folder)
-    return folder
+    return save_tiny_clip(tmp_path_factory.mktemp("tiny-clip"))
 
 
 def _scene() -> list[tuple[Image.Image, Detection]]:
@@ -228,7 +199,7 @@ def test_build_clip_colors_classifies_across_images_and_batch_size_does_not_matt
 
 
 def test_tiny_clip_processor_crops_to_the_model_size(tiny_clip: Path, tmp_path: Path):
-    assert load_image_processor(tiny_clip, TINY_SIZE).crop_size["height"] == TINY_SIZE
+    assert load_image_processor(tiny_clip, TINY_CLIP_SIZE).crop_size["height"] == TINY_CLIP_SIZE
     assert load_image_processor(tmp_path, 48).crop_size["width"] == 48  # no config: CLIP's defaults at 48
     with pytest.raises(ValueError, match="takes 64×64"):
         load_image_processor(tiny_clip, 64)
