@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rgbench.cli import app
-from rgbench.geneval.detection import DETECTORS, BackendSpec
+from rgbench.geneval.detection import COLORS, DETECTORS, BackendSpec
 from rgbench.geneval.evaluate import GenEvalConfig, evaluate_run
 from rgbench.geneval.layout import GenEvalLayout
 from rgbench.prompt_sets import load_prompt_set
@@ -175,3 +175,34 @@ def test_empty_folder_and_missing_arguments_are_clear_errors(tmp_path):
     assert neither.exit_code == 2 and "--images" in neither.text
     unknown = cli("eval", "geneval", "--images", tmp_path, "--backend", "mask2formr")
     assert unknown.exit_code == 2 and "did you mean 'mask2former'" in unknown.text
+
+
+def test_tiny_mask2former_and_clip_run_end_to_end(tmp_path):
+    """The transformers backends (tiny random weights, loaded with from_pretrained) through the whole command,
+    on official GenEval prompts with random images."""
+    from rgbench.geneval.tiny import save_tiny_clip, save_tiny_mask2former
+
+    images, rng = tmp_path / "images", np.random.default_rng(0)
+    items = load_prompt_set("geneval").items
+    for index in (259, 453, 500):  # colors, color_attr, color_attr
+        GenEvalLayout().write(images, items[index], [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)])
+    m2f, clip = save_tiny_mask2former(tmp_path / "m2f"), save_tiny_clip(tmp_path / "clip")
+    result = cli("eval", "geneval", "--images", images, "--backend", "mask2former", "--detector-model", m2f,
+                 "--color-model", clip, "--floor", "0.0", "--results", tmp_path, "--run-id", "r")
+    assert result.exit_code == 0, result.output
+    detections = read_jsonl(tmp_path / "r" / "raw" / "detections.jsonl")
+    assert len(detections) == 3 and all(d["detector"] == "mask2former" and d["color_classifier"] == "clip"
+                                        for d in detections)
+    assert all(len(d["objects"]) == 100 for d in detections)  # floor 0: mmdet's whole top-100
+    classified = 0
+    for d in detections:  # exactly the 16 most confident detections of each colour-clause class get a colour
+        for clause in d["metadata"]["include"]:
+            mine = [o for o in d["objects"] if o["label"] == clause["class"]]
+            if "color" in clause:
+                assert sum(o["color"] is not None for o in mine) == min(16, len(mine))
+                classified += min(16, len(mine))
+        assert all(o["color"] in (None, *COLORS) for o in d["objects"])
+    assert classified > 0
+    summary = read_json(tmp_path / "r" / "summary.json")
+    assert summary["images"] == 3 and summary["benchmark_version"] == load_prompt_set("geneval").version
+    assert summary["missing_prompts"] == 553 - 3 and not summary["complete"]
