@@ -146,8 +146,9 @@ def eval_geneval_cmd(
     floor: Annotated[float, typer.Option("--floor", help="Write detections with score ≥ this (≤ every threshold).")] = 0.1,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N prompt folders.")] = None,
     shard: Annotated[str, typer.Option("--shard", help="i/N: every N-th prompt folder from i; merge with --detections.")] = "0/1",
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Images per detector call.")] = 8,
-    color_batch_size: Annotated[int, typer.Option("--color-batch-size", help="Crops per CLIP forward.")] = 16,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Images per detector forward [default: 8 on a "
+                          "GPU, 1 on a CPU, where batching measured slower].")] = None,
+    color_batch_size: Annotated[int, typer.Option("--color-batch-size", help="Crops per CLIP forward (official: 16).")] = 16,
     device: Annotated[str | None, typer.Option("--device", help="cpu, cuda, cuda:1 [default: cuda if present].")] = None,
     dtype: Annotated[str, typer.Option("--dtype", help="auto (detector fp32; CLIP fp16 autocast on GPU as official), fp32, fp16, bf16.")] = "auto",
     weights_dir: Annotated[Path | None, typer.Option("--weights-dir", help="Local weights folder [default: $RGBENCH_WEIGHTS].")] = None,
@@ -159,7 +160,7 @@ def eval_geneval_cmd(
     Rerun the same command to resume; `--detections` re-scores saved detections without loading a model."""
     from rgbench.geneval.detection import BackendSpec
     from rgbench.geneval.detections import DetectionsError
-    from rgbench.geneval.evaluate import BACKENDS, RESULTS_FILE, GenEvalConfig, evaluate_run
+    from rgbench.geneval.evaluate import BACKENDS, RESULTS_FILE, Batching, GenEvalConfig, evaluate_run
     from rgbench.registry import RegistryError, did_you_mean
     from rgbench.runs import Run, RunError, default_run_id
     from rgbench.sharding import parse_shard
@@ -177,13 +178,14 @@ def eval_geneval_cmd(
     cfg = GenEvalConfig(images=str(images) if images else None, detections=[str(p) for p in detections or []],
                         detector=detector or det_name, detector_model=detector_model, colors=colors or col_name,
                         color_model=color_model, dtype=dtype, options=parse_options(option), floor=floor, limit=limit,
-                        shard=shard, batch_size=batch_size, color_batch_size=color_batch_size)
+                        shard=shard)
     name = Path(cfg.images).name if cfg.images else Path(cfg.detections[0]).parent.name or "detections"
     rid = run_id or default_run_id("eval-geneval", name, cfg)
     try:
         with Run.open(root, rid, cfg, kind="eval-geneval", seed=None, device=device or "auto",
                       provenance={"benchmark": "geneval"}, samples_file=RESULTS_FILE) as run:
-            summary = evaluate_run(run, cfg, BackendSpec(device=device, dtype=dtype, weights_dir=weights_dir))
+            summary = evaluate_run(run, cfg, BackendSpec(device=device, dtype=dtype, weights_dir=weights_dir),
+                                   Batching(detector=batch_size, color=color_batch_size))
     except (RunError, RegistryError, ValueError, FileNotFoundError, ImportError, DetectionsError, WeightsNotFound) as err:
         fail(str(err))
     print_geneval(summary, run.dir)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from rgbench.cli import app
 from rgbench.geneval.detection import COLORS, DETECTORS, BackendSpec
-from rgbench.geneval.evaluate import GenEvalConfig, evaluate_run
+from rgbench.geneval.evaluate import Batching, GenEvalConfig, evaluate_run
 from rgbench.geneval.layout import GenEvalLayout
 from rgbench.prompt_sets import load_prompt_set
 from rgbench.results import read_json, read_jsonl
@@ -132,15 +132,15 @@ class CountingToy(ToyDetector):
 
 def test_resume_detects_only_what_is_missing(toy_folder, tmp_path):
     DETECTORS.register("counting-toy", lambda spec: CountingToy(), replace=True)
-    cfg = GenEvalConfig(images=str(toy_folder), detector="counting-toy", batch_size=16, limit=40)
+    cfg = GenEvalConfig(images=str(toy_folder), detector="counting-toy", limit=40)
     CountingToy.calls, CountingToy.images, CountingToy.die_after = 0, 0, 2
     with pytest.raises(KeyboardInterrupt), Run.open(tmp_path, "r", cfg, kind="eval-geneval", seed=None,
                                                     samples_file="results.jsonl") as run:
-        evaluate_run(run, cfg, BackendSpec())
+        evaluate_run(run, cfg, BackendSpec(), Batching(step=16))
     assert len(read_jsonl(tmp_path / "r" / "raw" / "detections.jsonl")) == 32
     CountingToy.images, CountingToy.die_after = 0, None
     with Run.open(tmp_path, "r", cfg, kind="eval-geneval", seed=None, samples_file="results.jsonl") as run:
-        summary = evaluate_run(run, cfg, BackendSpec())
+        summary = evaluate_run(run, cfg, BackendSpec(), Batching(step=16))
     assert CountingToy.images == 8 and summary["images"] == 40
     assert read_json(tmp_path / "r" / "meta.json")["status"] == "complete"
 

@@ -73,8 +73,24 @@ class GenEvalConfig:
     floor: float = DEFAULT_FLOOR  # detections below this score are not written
     limit: int | None = None  # first N prompt folders
     shard: str = "0/1"
-    batch_size: int = 8  # images per detector call
-    color_batch_size: int = 16  # crops per CLIP forward (the official value)
+
+
+@dataclass(frozen=True)
+class Batching:
+    """How much work goes into one call; changes speed (and float rounding), never a decision, so it is not part
+    of the run's config and may differ between attempts of one run."""
+
+    step: int = 16  # images loaded, detected and appended to raw/detections.jsonl per step
+    detector: int | None = None  # images per detector forward; None: 8 on a GPU, 1 on a CPU (measured faster there)
+    color: int = 16  # crops per CLIP forward (the official value)
+
+    def detector_batch(self, device: str | None) -> int:
+        if self.detector is not None:
+            return self.detector
+        import torch
+
+        on_gpu = (device or ("cuda" if torch.cuda.is_available() else "cpu")).startswith("cuda")
+        return 8 if on_gpu else 1
 
 
 @dataclass
@@ -120,7 +136,8 @@ def detect_batch(entries: Sequence[Entry], images_dir: Path, detector: Detector,
     return [records[i] for i in range(len(entries))]
 
 
-def detect_folder(run: Run, cfg: GenEvalConfig, detector: Detector, colors: ColorClassifier) -> list[dict[str, Any]]:
+def detect_folder(run: Run, cfg: GenEvalConfig, detector: Detector, colors: ColorClassifier,
+                  step: int = 16) -> list[dict[str, Any]]:
     """Detect every image of the (limited, sharded) folder not yet in raw/detections.jsonl; returns all records
     of this folder selection."""
     images_dir = Path(cfg.images)
@@ -132,7 +149,7 @@ def detect_folder(run: Run, cfg: GenEvalConfig, detector: Detector, colors: Colo
                for e in scan.entries if e.error and e.filename not in log)
     todo = [e for e in scan.entries if not e.error and e.filename not in log]
     with Progress(total=len(todo), desc="geneval detect", unit="img") as bar:
-        for batch in batches(todo, cfg.batch_size):
+        for batch in batches(todo, step):
             log.append(detect_batch(batch, images_dir, detector, colors, cfg, options))
             bar.advance(len(batch))
     mine = {e.filename for e in scan.entries}
@@ -217,7 +234,8 @@ def write_outputs(out: Path, rows: list[dict[str, Any]], failures: list[dict[str
     return summary
 
 
-def evaluate_run(run: Run, cfg: GenEvalConfig, spec: BackendSpec | None = None) -> dict[str, Any]:
+def evaluate_run(run: Run, cfg: GenEvalConfig, spec: BackendSpec | None = None,
+                 batching: Batching = Batching()) -> dict[str, Any]:
     """Run (or resume) one evaluation into an open run folder; returns the summary."""
     options = ScoringOptions.from_mapping(cfg.options)
     if cfg.detections:
@@ -227,10 +245,10 @@ def evaluate_run(run: Run, cfg: GenEvalConfig, spec: BackendSpec | None = None) 
             raise ValueError("give an image folder (--images) or detections files (--detections)")
         spec = spec or BackendSpec(dtype=cfg.dtype)
         detector = build_detector(cfg.detector, BackendSpec(cfg.detector_model, spec.device, cfg.dtype,
-                                                            spec.weights_dir, cfg.batch_size))
+                                                            spec.weights_dir, batching.detector_batch(spec.device)))
         colors = build_color_classifier(cfg.colors, BackendSpec(cfg.color_model, spec.device, cfg.dtype,
-                                                                spec.weights_dir, cfg.color_batch_size))
-        records = detect_folder(run, cfg, detector, colors)
+                                                                spec.weights_dir, batching.color))
+        records = detect_folder(run, cfg, detector, colors, batching.step)
     provenance = {"run_id": run.run_id, "scorer_version": SCORER_VERSION, "options": options.as_dict(),
                   **generation_provenance(cfg.images)}
     if cfg.detections:  # keep the scored records with the run, so it can be re-scored on its own
