@@ -8,20 +8,9 @@ Prints images/s for both, their ratio, and whether every image is byte-identical
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
-import torch
-
-
-def timed(fn):
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    out = fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return out, time.perf_counter() - start
+from timing import timed  # benchmarks/timing.py (scripts run from their folder)
 
 
 def main() -> None:

@@ -165,7 +165,7 @@ def test_bad_input_is_counted_with_reasons(toy_folder, tmp_path):
     assert failures["00004/samples/"].startswith("no images")
     assert summary["failures"]["count"] == 5 and summary["images"] == 159 - 4
     assert summary["missing_prompts"] == 4 and not summary["complete"]
-    assert "could not be scored" in result.text
+    assert "could not be scored" in result.text and "official scorer skips such files" in result.text
 
 
 def test_empty_folder_and_missing_arguments_are_clear_errors(tmp_path):

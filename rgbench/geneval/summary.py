@@ -80,6 +80,10 @@ def warnings(summary: Mapping[str, Any]) -> list[str]:
     if fails["count"]:
         kinds = ", ".join(f"{n} {k}" for k, n in fails["by_kind"].items())
         out.append(f"{fails['count']} file(s) could not be scored ({kinds}); they are not in any accuracy")
+        skipped = sum(n for k, n in fails["by_kind"].items() if k.startswith("not a PNG") or k.startswith("not named"))
+        if skipped:
+            out.append(f"{skipped} of them are not <digits>.png: the official scorer skips such files without a "
+                       f"word, so its image and prompt counts would silently shrink")
     if summary.get("missing_prompts"):
         out.append(f"{summary['missing_prompts']} of {summary['expected_prompts']} prompts have no scored image")
     if summary["missing_tasks"] and summary["images"]:
