@@ -1,0 +1,144 @@
+"""SFT examples → token sequences with a part label per target (shared/spec/method.md §2).
+
+One row, left-padded so that every row's image tokens sit in the same columns (as in generation):
+
+    [pad…] BOS  chat(template(prompt))  CoT  <begin_of_image>  code_0 … code_{N-1}  <end_of_image>  EOS
+    part:  –    –  (prompt: no loss)   COT  BOI               IMAGE …               TEXT            TEXT
+
+`part[t]` says which loss weight the prediction of token t gets (it is predicted from position t − 1):
+CoT tokens and the closing <end_of_image> / EOS are text (2.0 by default), the codes are image (1.0),
+<begin_of_image> has its own weight (0.0 by default). With condition dropout the prompt and the CoT become pads
+with attention 0 (positions follow the mask, as in the unconditional generation row) and only the codes are
+trained, so the unconditional branch CFG needs is learned.
+
+Prompt augmentation follows the release: one of the caption styles in `augmented_prompts` uniformly (or with
+the given weights); a list-valued style takes a random element; `tags` are joined with ","; `object_prompts`
+become "a, b and c"; one trailing "." is removed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from rgbench.policy.templates import PromptFormat, chat
+
+NONE, COT, BOI, IMAGE, TEXT = 0, 1, 2, 3, 4  # part of each target token
+PART_NAMES = {COT: "cot", BOI: "begin_of_image", IMAGE: "image", TEXT: "end_tokens"}
+
+# The SFT user template of the release (no "A photo of"); the inference template differs (method.md §7).
+SFT_FORMAT = PromptFormat(cot_template="{}. Output a richly detailed prompt: ", plain_template="A photo of {}.",
+                          strip_photo_prefix=False)
+PROMPT_STYLES = ("short_caption", "paraphrases", "tags", "varied_captions", "object_prompts")
+
+
+@dataclass
+class SFTExample:
+    """One training item: the caption to condition on, its CoT ('' in no-CoT mode) and the image codes."""
+
+    prompt: str
+    cot: str
+    codes: list[int]
+
+
+@dataclass
+class Augmentation:
+    """Which caption styles a record's prompt is drawn from, and with what weights (None = uniform)."""
+
+    styles: tuple[str, ...] = PROMPT_STYLES
+    weights: tuple[float, ...] | None = None
+    condition_dropout: float = 0.1  # P(prompt and CoT both dropped)
+
+
+def join_objects(names: Sequence[str]) -> str:
+    """["a", "b", "c"] → "a, b and c"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def styled_prompt(record: Mapping[str, Any], style: str, rng: random.Random) -> str:
+    value = record["augmented_prompts"][style]
+    if style == "tags":
+        text = ",".join(value)
+    elif style == "object_prompts":
+        text = join_objects(value)
+    elif isinstance(value, list):
+        text = rng.choice(value)
+    else:
+        text = str(value)
+    text = text.strip()
+    return text[:-1] if text.endswith(".") else text
+
+
+def augment_prompt(record: Mapping[str, Any], aug: Augmentation, rng: random.Random) -> str:
+    """A record's prompt under the release's augmentation; a record with no augmented prompts uses `prompt`."""
+    options = record.get("augmented_prompts") or {}
+    styles = [s for s in aug.styles if options.get(s)]
+    if not styles:
+        return str(record["prompt"]).strip()
+    weights = None if aug.weights is None else [aug.weights[aug.styles.index(s)] for s in styles]
+    return styled_prompt(record, rng.choices(styles, weights=weights)[0], rng)
+
+
+@dataclass
+class Encoded:
+    """One row before padding: text ids up to and including <begin_of_image>, their parts and mask, the codes."""
+
+    text_ids: list[int]
+    text_parts: list[int]
+    text_mask: list[int]
+    codes: list[int]
+
+
+def encode_example(example: SFTExample, tokenizer: Any, ids: Any, fmt: PromptFormat, cot: bool,
+                   drop_condition: bool) -> Encoded:
+    """Tokenize prompt and CoT separately (no special tokens), as HFSFTDataset does."""
+    template = fmt.cot_template if cot else fmt.plain_template
+    prompt_ids = tokenizer.encode(chat(template.format(example.prompt), fmt), add_special_tokens=False)
+    cot_ids = tokenizer.encode(example.cot, add_special_tokens=False) if cot and example.cot else []
+    if drop_condition:
+        cond = [ids.pad] * (len(prompt_ids) + len(cot_ids))
+        return Encoded([ids.bos, *cond, ids.boi], [NONE] * (len(cond) + 1) + [NONE], [1] + [0] * len(cond) + [1],
+                       list(example.codes))
+    return Encoded([ids.bos, *prompt_ids, *cot_ids, ids.boi], [NONE] * (1 + len(prompt_ids)) + [COT] * len(cot_ids) + [BOI],
+                   [1] * (len(prompt_ids) + len(cot_ids) + 2), list(example.codes))
+
+
+@dataclass
+class Batch:
+    """Left-padded rows: text part [B, Lt] (ends with <begin_of_image>), codes [B, N], and the closing
+    <end_of_image>, EOS; parts of every target token [B, Lt + N + 2] (column t = token t)."""
+
+    text_ids: torch.Tensor  # [B, Lt]
+    text_mask: torch.Tensor  # [B, Lt]
+    codes: torch.Tensor  # [B, N]
+    tail_ids: torch.Tensor  # [B, 2]: <end_of_image>, EOS
+    parts: torch.Tensor  # [B, Lt + N + 2]
+
+    def to(self, device: torch.device) -> Batch:
+        return Batch(*(t.to(device) for t in (self.text_ids, self.text_mask, self.codes, self.tail_ids, self.parts)))
+
+
+def collate(rows: Sequence[Encoded], ids: Any) -> Batch:
+    lt = max(len(r.text_ids) for r in rows)
+    n = len(rows[0].codes)
+    if any(len(r.codes) != n for r in rows):
+        raise ValueError("every image in a batch must have the same number of codes")
+    text_ids = torch.full((len(rows), lt), ids.pad, dtype=torch.long)  # [B, Lt]
+    text_mask = torch.zeros((len(rows), lt), dtype=torch.long)  # [B, Lt]
+    parts = torch.full((len(rows), lt + n + 2), NONE, dtype=torch.long)  # [B, Lt + N + 2]
+    for i, r in enumerate(rows):
+        k = len(r.text_ids)
+        text_ids[i, lt - k:] = torch.tensor(r.text_ids)
+        text_mask[i, lt - k:] = torch.tensor(r.text_mask)
+        parts[i, lt - k:lt] = torch.tensor(r.text_parts)
+        trained = any(p != NONE for p in r.text_parts)  # a condition-dropped row trains its codes only
+        parts[i, lt:lt + n] = IMAGE
+        parts[i, lt + n:] = TEXT if trained else NONE
+    codes = torch.tensor([r.codes for r in rows], dtype=torch.long)  # [B, N]
+    tail = torch.tensor([[ids.eoi, ids.eos]] * len(rows), dtype=torch.long)  # [B, 2]
+    return Batch(text_ids, text_mask, codes, tail, parts)
