@@ -107,14 +107,13 @@ class SFTTrainer:
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, folder: str | Path) -> Path:
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
         from rgbench.results import write_atomic
 
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.detach().cpu().contiguous() for k, v in self.policy.state_dict().items()},
-                  str(folder / MODEL_FILE))
+        weights = {k: v.detach().cpu().contiguous() for k, v in self.policy.state_dict().items()}
+        write_atomic(folder / MODEL_FILE, save(weights))
         state = {"step": self.step, "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
                  "rng_cpu": torch.get_rng_state(),
                  "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
