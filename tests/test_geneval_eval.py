@@ -164,7 +164,7 @@ def test_bad_input_is_counted_with_reasons(toy_folder, tmp_path):
     assert "not one JSON object" in failures["00003/samples/0000.png"]
     assert failures["00004/samples/"].startswith("no images")
     assert summary["failures"]["count"] == 5 and summary["images"] == 159 - 4
-    assert summary["missing_prompts"] == 4 and not summary["complete"]
+    assert summary["missing_prompts"] == 4 and not summary["complete"] and summary["ignored_folders"] == ["notes"]
     assert "could not be scored" in result.text and "official scorer skips such files" in result.text
 
 

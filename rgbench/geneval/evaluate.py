@@ -137,9 +137,9 @@ def detect_batch(entries: Sequence[Entry], images_dir: Path, detector: Detector,
 
 
 def detect_folder(run: Run, cfg: GenEvalConfig, detector: Detector, colors: ColorClassifier,
-                  step: int = 16) -> list[dict[str, Any]]:
+                  step: int = 16) -> tuple[list[dict[str, Any]], list[str]]:
     """Detect every image of the (limited, sharded) folder not yet in raw/detections.jsonl; returns all records
-    of this folder selection."""
+    of this folder selection and the top-level folders that are not prompt folders."""
     images_dir = Path(cfg.images)
     options = ScoringOptions.from_mapping(cfg.options)
     scan = scan_images(images_dir, cfg.limit, parse_shard(cfg.shard))
@@ -153,7 +153,7 @@ def detect_folder(run: Run, cfg: GenEvalConfig, detector: Detector, colors: Colo
             log.append(detect_batch(batch, images_dir, detector, colors, cfg, options))
             bar.advance(len(batch))
     mine = {e.filename for e in scan.entries}
-    return [r for r in log.rows() if r["filename"] in mine]
+    return [r for r in log.rows() if r["filename"] in mine], scan.ignored
 
 
 @lru_cache(maxsize=1)
@@ -238,6 +238,7 @@ def evaluate_run(run: Run, cfg: GenEvalConfig, spec: BackendSpec | None = None,
                  batching: Batching = Batching()) -> dict[str, Any]:
     """Run (or resume) one evaluation into an open run folder; returns the summary."""
     options = ScoringOptions.from_mapping(cfg.options)
+    ignored: list[str] = []
     if cfg.detections:
         records = read_detections(cfg.detections)
     else:
@@ -248,14 +249,15 @@ def evaluate_run(run: Run, cfg: GenEvalConfig, spec: BackendSpec | None = None,
                                                             spec.weights_dir, batching.detector_batch(spec.device)))
         colors = build_color_classifier(cfg.colors, BackendSpec(cfg.color_model, spec.device, cfg.dtype,
                                                                 spec.weights_dir, batching.color))
-        records = detect_folder(run, cfg, detector, colors, batching.step)
+        records, ignored = detect_folder(run, cfg, detector, colors, batching.step)
     provenance = {"run_id": run.run_id, "scorer_version": SCORER_VERSION, "options": options.as_dict(),
                   **generation_provenance(cfg.images)}
     if cfg.detections:  # keep the scored records with the run, so it can be re-scored on its own
         write_atomic(run.dir / "raw" / "detections.jsonl", "".join(dumps_row(r) + "\n" for r in records))
     rows, failures = score_records(records, options, cfg.images, provenance)
     label = provenance.get("model") or Path(cfg.images or run.run_id).name
-    return write_outputs(run.dir, rows, failures, str(label), {"options": options.as_dict(), "provenance": run.provenance})
+    return write_outputs(run.dir, rows, failures, str(label), {"options": options.as_dict(), "ignored_folders": ignored,
+                                                               "provenance": run.provenance})
 
 
 class GenEvalBenchmark:
@@ -277,10 +279,9 @@ class GenEvalBenchmark:
     def rescore(self, run_dir: Path, options: dict[str, Any], out: Path) -> dict[str, Any]:
         """Re-score a run from raw/detections.jsonl alone into `out` (results, failures, summary, table)."""
         opts = ScoringOptions.from_mapping(options)
-        meta = read_json(run_dir / "meta.json")
         rows, failures = score_records(read_detections([run_dir / "raw" / "detections.jsonl"]), opts,
                                        None, {"rescored_from": str(run_dir), "options": opts.as_dict()})
-        return write_outputs(out, rows, failures, meta["run_id"], {"options": opts.as_dict(), "rescored_from": str(run_dir)})
+        return write_outputs(out, rows, failures, run_dir.name, {"options": opts.as_dict(), "rescored_from": str(run_dir)})
 
 
 BENCHMARK = GenEvalBenchmark()
