@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from rgbench.devices import resolve_device
 from rgbench.geneval.detection import COLORS, BackendSpec, Detection
 
 if TYPE_CHECKING:
@@ -122,12 +123,6 @@ def features(out: Any) -> torch.Tensor:
     import torch
 
     return out if isinstance(out, torch.Tensor) else out.pooler_output
-
-
-def resolve_device(device: str | None) -> torch.device:
-    import torch
-
-    return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
 def autocast_dtype(dtype: str, device: torch.device) -> torch.dtype | None:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
+from rgbench.devices import resolve_device
 from rgbench.geneval.detection import (
     BackendSpec,
     ColorClassifier,
@@ -87,10 +88,7 @@ class Batching:
     def detector_batch(self, device: str | None) -> int:
         if self.detector is not None:
             return self.detector
-        import torch
-
-        on_gpu = (device or ("cuda" if torch.cuda.is_available() else "cpu")).startswith("cuda")
-        return 8 if on_gpu else 1
+        return 8 if resolve_device(device).type == "cuda" else 1
 
 
 @dataclass

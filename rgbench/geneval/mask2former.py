@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from rgbench.devices import resolve_device
 from rgbench.geneval.detection import BackendSpec, Detection
 from rgbench.images import as_array
 
@@ -270,13 +271,12 @@ class Mask2FormerDetector:
 def build_mask2former(spec: BackendSpec) -> Mask2FormerDetector:
     """DETECTORS["mask2former"]: a local transformers Mask2Former COCO-instance checkpoint (default
     facebook/mask2former-swin-small-coco-instance); classes are GenEval's object names, mapped by label index."""
-    import torch
 
     from rgbench.weights import offline, resolve_weights
 
     offline()
     folder = resolve_weights(spec.model or DEFAULT_MODEL, spec.weights_dir)
-    device = torch.device(spec.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(spec.device)
     dtype = model_dtype(spec.dtype)
     model = load_model(folder, dtype).to(device).eval()
     classes = geneval_classes()

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from rgbench.devices import resolve_device
 from rgbench.geneval.detection import BackendSpec, Detection
 from rgbench.images import as_array
 
@@ -149,7 +150,7 @@ def build_mmdet(spec: BackendSpec) -> MmdetDetector:
     checkpoint = find_checkpoint(spec, mmdet.__version__)
     check_pairing(checkpoint, mmdet.__version__)
     config = find_config(checkpoint, Path(mmdet.__file__).parent)
-    device = spec.device or _default_device()
+    device = str(resolve_device(spec.device))
     model = init_detector(str(config), str(checkpoint), device=device)
     classes = geneval_classes()
     names = _model_classes(model)
@@ -199,12 +200,6 @@ def find_config(checkpoint: Path, mmdet_dir: Path | None) -> Path:
 def _model_classes(model: Any) -> Sequence[str] | None:
     meta = getattr(model, "dataset_meta", None) or {}
     return meta.get("classes") or getattr(model, "CLASSES", None)
-
-
-def _default_device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _import_mmdet() -> Any:

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from rgbench.devices import resolve_device
 from rgbench.policy.image_tokenizers import IMAGE_TOKENIZERS
 from rgbench.policy.templates import PromptFormat
 
@@ -152,10 +153,6 @@ def _cache_kwarg(language_model) -> str:
     return "cache" if "cache" in params else "past_key_values"
 
 
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 DTYPES = {"fp32": torch.float32, "float32": torch.float32, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
           "fp16": torch.float16, "float16": torch.float16}
 
@@ -183,7 +180,7 @@ def load_policy(model: str | Path, device: str | torch.device | None = None, dty
     hf_logging.disable_progress_bar()
     folder = resolve_weights(model, weights_dir)
     _refuse_original_format(folder, str(model))
-    dev = torch.device(device) if device is not None else default_device()
+    dev = resolve_device(device)
     spec_path = folder / SPEC_FILE
     spec = PolicySpec.from_json(json.loads(spec_path.read_text())) if spec_path.is_file() else PolicySpec()
     spec.name = spec.name or str(model)

@@ -27,12 +27,11 @@ BUILT_IN: Registry[Callable] = Registry("built-in model")
 @BUILT_IN.register("toy-init")
 def _toy_init(device: str | None = None, dtype: str = "auto", attn_implementation: str = "sdpa"):
     """The toy policy, freshly initialised with seed 0 (the untrained floor)."""
-    import torch
-
-    from rgbench.policy.model import default_device, resolve_dtype
+    from rgbench.devices import resolve_device
+    from rgbench.policy.model import resolve_dtype
     from rgbench.toy.policy import build_toy_policy
 
-    dev = torch.device(device) if device else default_device()
+    dev = resolve_device(device)
     policy = build_toy_policy(seed=0, attn_implementation=attn_implementation)
     return policy.to(dev, resolve_dtype(dtype, dev))
 
