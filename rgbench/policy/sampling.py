@@ -16,10 +16,15 @@ import torch
 STAGES = ("text", "image")
 
 
+def seed_from(*parts: object) -> int:
+    """A 63-bit seed from any key (its parts' str joined by \\x1f, hashed with sha256)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
 def row_seed(seed: int, prompt_key: str, sample: int, stage: str = "") -> int:
     """A 63-bit seed for one (seed, prompt, sample[, stage])."""
-    digest = hashlib.sha256(f"{seed}\x1f{prompt_key}\x1f{sample}\x1f{stage}".encode()).digest()
-    return int.from_bytes(digest[:8], "little") >> 1
+    return seed_from(seed, prompt_key, sample, stage)
 
 
 class RowStreams:

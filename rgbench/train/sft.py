@@ -9,7 +9,6 @@ weights_only=True).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import random
@@ -21,6 +20,7 @@ from typing import Any
 import torch
 
 from rgbench.policy.model import Policy
+from rgbench.policy.sampling import seed_from
 from rgbench.policy.templates import PromptFormat
 from rgbench.train.losses import PartWeights, sft_loss
 from rgbench.train.sft_data import SFT_FORMAT, Batch, SFTExample, collate, encode_example
@@ -56,11 +56,6 @@ def warmup_cosine(step: int, total: int, warmup_ratio: float) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
-def row_rng(seed: int, *key: int) -> random.Random:
-    digest = hashlib.sha256(repr((seed, *key)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "little"))
-
-
 class SFTTrainer:
     def __init__(self, policy: Policy, examples: Sequence[SFTExample], opts: SFTOptions,
                  fmt: PromptFormat = SFT_FORMAT) -> None:
@@ -72,6 +67,15 @@ class SFTTrainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: warmup_cosine(s, opts.steps, opts.warmup_ratio))
         self.step = 0
+        self._order: tuple[int, list[int]] = (-1, [])  # (epoch, its permutation of the examples)
+
+    def epoch_order(self, epoch: int) -> list[int]:
+        """The examples' order in one epoch (computed once per epoch, not per row)."""
+        if self._order[0] != epoch:
+            order = list(range(len(self.examples)))
+            random.Random(seed_from(self.opts.seed, "order", epoch)).shuffle(order)
+            self._order = (epoch, order)
+        return self._order[1]
 
     def micro_batch(self, step: int, micro: int) -> Batch:
         """Rows of one micro-batch: examples by a per-epoch permutation, dropout drawn per row."""
@@ -81,10 +85,8 @@ class SFTTrainer:
         for r in range(o.micro_batch):
             slot = step * per_step + micro * o.micro_batch + r
             epoch, pos = divmod(slot, len(self.examples))
-            order = list(range(len(self.examples)))
-            row_rng(o.seed, epoch).shuffle(order)
-            drop = row_rng(o.seed, step, micro, r).random() < o.condition_dropout
-            rows.append(encode_example(self.examples[order[pos]], self.policy.tokenizer, self.policy.ids, self.fmt,
+            drop = random.Random(seed_from(o.seed, "dropout", step, micro, r)).random() < o.condition_dropout
+            rows.append(encode_example(self.examples[self.epoch_order(epoch)[pos]], self.policy.tokenizer, self.policy.ids, self.fmt,
                                        o.cot, drop))
         return collate(rows, self.policy.ids).to(self.policy.device)
 
