@@ -314,12 +314,7 @@ def runs_rescore(
     from rgbench.runs import RunError, find_run
     from rgbench.scoring import rescore_run
 
-    opts = {}
-    for item in option or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            fail(f"--option '{item}' is not key=value")
-        opts[key] = yaml.safe_load(value)
+    opts = {key: yaml.safe_load(value) for key, value in parse_options(option).items()}
     try:
         summary = rescore_run(find_run(run, root), opts, out)
     except (RunError, FileNotFoundError, KeyError, ValueError) as err:

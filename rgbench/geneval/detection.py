@@ -30,8 +30,10 @@ class Detection:
     mask: np.ndarray | None = field(default=None, repr=False)  # bool [H, W] at the image's original size
 
     def to_record(self) -> dict[str, Any]:
-        """The public detections-file object (the colour is filled in by the evaluator)."""
-        return {"label": self.label, "score": float(self.score), "box": [float(v) for v in self.box]}
+        """The public detections-file object (the colour is filled in by the evaluator). Score and box are
+        written as the float32 values mmdet holds, so re-scoring compares exactly what the scorer would."""
+        return {"label": self.label, "score": float(np.float32(self.score)),
+                "box": [float(np.float32(v)) for v in self.box]}
 
 
 class Detector(Protocol):

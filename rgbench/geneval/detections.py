@@ -17,9 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rgbench.geneval.detection import Detection
+from rgbench.geneval.rules import confidence_order
 from rgbench.results import iter_jsonl
 
 DEFAULT_FLOOR = 0.1
@@ -27,10 +26,6 @@ DEFAULT_FLOOR = 0.1
 
 class DetectionsError(ValueError):
     """A detections file that cannot be scored; the message names the file and line."""
-
-
-def _f32(value: float) -> float:
-    return float(np.float32(value))
 
 
 def color_candidates(detections: Sequence[Detection], metadata: Mapping[str, Any] | None, max_objects: int) -> list[int]:
@@ -42,17 +37,15 @@ def color_candidates(detections: Sequence[Detection], metadata: Mapping[str, Any
     out = []
     for name in wanted:
         mine = [i for i, d in enumerate(detections) if d.label == name]
-        scores = np.array([detections[i].score for i in mine], dtype=np.float32)  # [n]
-        order = np.argsort(scores, kind="stable")[::-1][:max_objects]
-        out += [mine[j] for j in order]
+        out += [mine[j] for j in confidence_order([detections[i].score for i in mine])[:max_objects]]
     return sorted(out)
 
 
 def image_record(filename: str, size: tuple[int, int], detections: Sequence[Detection], colors: Mapping[int, str],
                  floor: float, metadata: Mapping[str, Any] | None, backends: Mapping[str, str]) -> dict[str, Any]:
-    """One image's record: detections above the floor (detector order), with colours where classified."""
-    objects = [{**d.to_record(), "score": _f32(d.score), "box": [_f32(v) for v in d.box], "color": colors.get(i)}
-               for i, d in enumerate(detections) if d.score >= floor]
+    """One image's record: its detections (already cut at `floor`, in detector order), with colours where
+    classified (`colors`: index into `detections` → colour)."""
+    objects = [{**d.to_record(), "color": colors.get(i)} for i, d in enumerate(detections)]
     return {"filename": filename, "width": size[0], "height": size[1], "objects": objects,
             "metadata": dict(metadata) if metadata else None, "floor": floor, **backends}
 

@@ -134,12 +134,11 @@ def detect_batch(entries: Sequence[Entry], images_dir: Path, detector: Detector,
     return [records[i] for i in range(len(entries))]
 
 
-def detect_folder(run: Run, cfg: GenEvalConfig, detector: Detector, colors: ColorClassifier,
-                  step: int = 16) -> tuple[list[dict[str, Any]], list[str]]:
+def detect_folder(run: Run, cfg: GenEvalConfig, options: ScoringOptions, detector: Detector,
+                  colors: ColorClassifier, step: int = 16) -> tuple[list[dict[str, Any]], list[str]]:
     """Detect every image of the (limited, sharded) folder not yet in raw/detections.jsonl; returns all records
     of this folder selection and the top-level folders that are not prompt folders."""
     images_dir = Path(cfg.images)
-    options = ScoringOptions.from_mapping(cfg.options)
     scan = scan_images(images_dir, cfg.limit, parse_shard(cfg.shard))
     log = run.raw("detections", key="filename")
     backends = {"detector": detector.name, "color_classifier": colors.name}
@@ -247,7 +246,7 @@ def evaluate_run(run: Run, cfg: GenEvalConfig, spec: BackendSpec | None = None,
                                                             spec.weights_dir, batching.detector_batch(spec.device)))
         colors = build_color_classifier(cfg.colors, BackendSpec(cfg.color_model, spec.device, cfg.dtype,
                                                                 spec.weights_dir, batching.color))
-        records, ignored = detect_folder(run, cfg, detector, colors, batching.step)
+        records, ignored = detect_folder(run, cfg, options, detector, colors, batching.step)
     provenance = {"run_id": run.run_id, "scorer_version": SCORER_VERSION, "options": options.as_dict(),
                   **generation_provenance(cfg.images)}
     if cfg.detections:  # keep the scored records with the run, so it can be re-scored on its own

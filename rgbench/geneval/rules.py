@@ -82,6 +82,12 @@ def compute_iou(box_a: np.ndarray, box_b: np.ndarray) -> float:
     return inter / union if union else 0
 
 
+def confidence_order(scores: Sequence[float]) -> np.ndarray:
+    """Indices by score, highest first, compared in float32; ties: the later detection first (a stable argsort
+    reversed). The rule's order, and so the order colour candidates are picked in."""
+    return np.argsort(np.asarray(scores, dtype=np.float32), kind="stable")[::-1]
+
+
 def class_order(objects: Sequence[Mapping[str, Any]], classes: Sequence[str]) -> list[str]:
     """Classes in the detector's order (GenEval's object_names), then any other label in order of appearance."""
     present = dict.fromkeys(o["label"] for o in objects)
@@ -100,7 +106,7 @@ def keep_detections(objects: Sequence[Mapping[str, Any]], tag: str, options: Sco
     for name in class_order(objects, classes):
         mine = [o for o in objects if o["label"] == name]
         rows = np.array([[*o["box"], o["score"]] for o in mine], dtype=np.float32).reshape(-1, 5)  # [n, 5]
-        ordering = np.argsort(rows[:, 4], kind="stable")[::-1]
+        ordering = confidence_order(rows[:, 4])
         ordering = ordering[rows[ordering, 4] > threshold]
         ordering = ordering[:options.max_objects].tolist()
         kept = []
