@@ -10,6 +10,7 @@ from rgbench.config import CONFIG_SCHEMAS
 # config kind → root dataclass
 _CONFIG_KINDS: dict[str, str] = {
     "toy-world": "rgbench.toy.world:WorldConfig",
+    "sft": "rgbench.train.sft_run:SFTConfig",
 }
 
 _loaded = False

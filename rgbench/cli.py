@@ -21,6 +21,8 @@ runs_app = typer.Typer(no_args_is_help=True, help="Inspect the run store (result
 config_app = typer.Typer(no_args_is_help=True, help="List config presets and print resolved configs.")
 eval_app = typer.Typer(no_args_is_help=True, help="Score generated images on a benchmark (official folder layouts).")
 app.add_typer(eval_app, name="eval")
+train_app = typer.Typer(no_args_is_help=True, help="Train the policy: SFT (CoT + image), GRPO to come.")
+app.add_typer(train_app, name="train")
 app.add_typer(runs_app, name="runs")
 app.add_typer(config_app, name="config")
 
@@ -205,6 +207,38 @@ def print_geneval(summary: dict, run_dir: Path) -> None:
         err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     console.print(f"results → {run_dir}/results.jsonl, summary.json, table.md; detections → {run_dir}/raw/detections.jsonl",
                   highlight=False)
+
+
+@train_app.command("sft")
+def train_sft_cmd(
+    config: ConfigOpt = None,
+    overrides: SetOpt = None,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")] = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the config].")] = None,
+    root: ResultsOpt = None,
+) -> None:
+    """Supervised fine-tuning (prompt → CoT → image, or --set train.cot=false for prompt → image); rerun to resume."""
+    from rgbench.catalog import load_catalog
+    from rgbench.config import ConfigError, load_config
+    from rgbench.policy.model import PolicyLoadError
+    from rgbench.registry import RegistryError
+    from rgbench.runs import Run, RunError, default_run_id
+    from rgbench.train.sft_data import RecordError
+    from rgbench.train.sft_run import run_sft
+    from rgbench.weights import WeightsNotFound
+
+    load_catalog()
+    try:
+        cfg = load_config("sft", config, overrides)
+        rid = run_id or default_run_id("sft", config or "default", cfg)
+        with Run.open(root, rid, cfg, kind="train-sft", seed=cfg.train.seed, device=device or "auto",
+                      provenance={"model": cfg.model, "data": cfg.data}) as run:
+            summary = run_sft(run, cfg, device)
+            run.write_summary(summary)
+    except (ConfigError, RegistryError, RunError, RecordError, PolicyLoadError, WeightsNotFound, ValueError) as err:
+        fail(str(err))
+    console.print(f"{summary['steps']} steps, loss {summary['first_loss']:.3f} → {summary['final_loss']:.3f}; "
+                  f"metrics → {run.dir}/metrics.jsonl; model → {summary['model']}", highlight=False)
 
 
 @app.command("convert-janus")

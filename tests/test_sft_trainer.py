@@ -4,9 +4,10 @@ import pytest
 
 from rgbench.toy.policy import build_toy_policy
 from rgbench.train.sft import SFTOptions, SFTTrainer, warmup_cosine
-from rgbench.train.sft_data import SFTExample
+from rgbench.train.sft_data import SFTRecord
 
-EXAMPLES = [SFTExample(f"a {c} {s}", f"{c} {s} r{k % 4 + 1} c{k % 3 + 1}", [(k * 13 + i) % 97 for i in range(64)])
+EXAMPLES = [SFTRecord(f"r{k}", f"a {c} {s}", f"{c} {s} r{k % 4 + 1} c{k % 3 + 1}", [(k * 13 + i) % 97 for i in range(64)],
+                      {"short_caption": f"a {c} {s}.", "tags": [c, s]})
             for k, (c, s) in enumerate([("red", "circle"), ("blue", "square"), ("green", "cross"), ("white", "ring"),
                                         ("black", "diamond")])]
 OPTS = SFTOptions(steps=6, micro_batch=2, grad_accum=2, lr=3e-3, condition_dropout=0.3, seed=4)

@@ -23,7 +23,7 @@ from rgbench.policy.model import Policy
 from rgbench.policy.sampling import seed_from
 from rgbench.policy.templates import PromptFormat
 from rgbench.train.losses import PartWeights, sft_loss
-from rgbench.train.sft_data import SFT_FORMAT, Batch, SFTExample, collate, encode_example
+from rgbench.train.sft_data import SFT_FORMAT, Augmentation, Batch, SFTRecord, collate, encode_example
 
 STATE_FILE = "trainer_state.pt"
 MODEL_FILE = "model.safetensors"
@@ -45,6 +45,7 @@ class SFTOptions:
     cot: bool = True  # False: plain prompt → image (the base model)
     seed: int = 0
     weights: PartWeights = field(default_factory=PartWeights)
+    augmentation: Augmentation = field(default_factory=Augmentation)
 
 
 def warmup_cosine(step: int, total: int, warmup_ratio: float) -> float:
@@ -57,11 +58,11 @@ def warmup_cosine(step: int, total: int, warmup_ratio: float) -> float:
 
 
 class SFTTrainer:
-    def __init__(self, policy: Policy, examples: Sequence[SFTExample], opts: SFTOptions,
+    def __init__(self, policy: Policy, records: Sequence[SFTRecord], opts: SFTOptions,
                  fmt: PromptFormat = SFT_FORMAT) -> None:
-        if not examples:
-            raise ValueError("no SFT examples")
-        self.policy, self.examples, self.opts, self.fmt = policy.train(), examples, opts, fmt
+        if not records:
+            raise ValueError("no SFT records")
+        self.policy, self.records, self.opts, self.fmt = policy.train(), records, opts, fmt
         self.optimizer = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=opts.lr,
                                            betas=opts.betas, weight_decay=opts.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -70,24 +71,25 @@ class SFTTrainer:
         self._order: tuple[int, list[int]] = (-1, [])  # (epoch, its permutation of the examples)
 
     def epoch_order(self, epoch: int) -> list[int]:
-        """The examples' order in one epoch (computed once per epoch, not per row)."""
+        """The records' order in one epoch (computed once per epoch, not per row)."""
         if self._order[0] != epoch:
-            order = list(range(len(self.examples)))
+            order = list(range(len(self.records)))
             random.Random(seed_from(self.opts.seed, "order", epoch)).shuffle(order)
             self._order = (epoch, order)
         return self._order[1]
 
     def micro_batch(self, step: int, micro: int) -> Batch:
-        """Rows of one micro-batch: examples by a per-epoch permutation, dropout drawn per row."""
+        """Rows of one micro-batch: records by a per-epoch permutation; caption style and dropout drawn per row."""
         o = self.opts
         per_step = o.micro_batch * o.grad_accum
         rows = []
         for r in range(o.micro_batch):
             slot = step * per_step + micro * o.micro_batch + r
-            epoch, pos = divmod(slot, len(self.examples))
+            epoch, pos = divmod(slot, len(self.records))
+            index = self.epoch_order(epoch)[pos]
+            example = self.records[index].example(o.augmentation, random.Random(seed_from(o.seed, "prompt", epoch, index)))
             drop = random.Random(seed_from(o.seed, "dropout", step, micro, r)).random() < o.condition_dropout
-            rows.append(encode_example(self.examples[self.epoch_order(epoch)[pos]], self.policy.tokenizer, self.policy.ids, self.fmt,
-                                       o.cot, drop))
+            rows.append(encode_example(example, self.policy.tokenizer, self.policy.ids, self.fmt, o.cot, drop))
         return collate(rows, self.policy.ids).to(self.policy.device)
 
     def train_step(self) -> dict[str, float]:
@@ -98,8 +100,8 @@ class SFTTrainer:
         for micro in range(o.grad_accum):
             loss, stats = sft_loss(self.policy, self.micro_batch(self.step, micro), o.weights)
             (loss / o.grad_accum).backward()  # micro-batch losses are averaged, as the release does
-            for k, v in stats.items():
-                totals[k] = totals.get(k, 0.0) + v / o.grad_accum
+            for k, v in stats.items():  # per-part CE averaged over micro-batches, token counts summed
+                totals[k] = totals.get(k, 0.0) + (v if k == "tokens" else v / o.grad_accum)
         grad_norm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), o.clip)
         self.optimizer.step()
         lr = self.scheduler.get_last_lr()[0]

@@ -21,8 +21,10 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from rgbench.policy.templates import PromptFormat, chat
@@ -51,7 +53,6 @@ class Augmentation:
 
     styles: tuple[str, ...] = PROMPT_STYLES
     weights: tuple[float, ...] | None = None
-    condition_dropout: float = 0.1  # P(prompt and CoT both dropped)
 
 
 def join_objects(names: Sequence[str]) -> str:
@@ -142,3 +143,79 @@ def collate(rows: Sequence[Encoded], ids: Any) -> Batch:
     codes = torch.tensor([r.codes for r in rows], dtype=torch.long)  # [B, N]
     tail = torch.tensor([[ids.eoi, ids.eos]] * len(rows), dtype=torch.long)  # [B, 2]
     return Batch(text_ids, text_mask, codes, tail, parts)
+
+
+# ---------------------------------------------------------------- records on disk
+
+
+@dataclass
+class SFTRecord:
+    """One training record: a caption (with optional caption styles to draw from), its CoT and image codes."""
+
+    key: str
+    prompt: str
+    cot: str
+    codes: list[int]
+    augmented_prompts: dict[str, Any] | None = None
+
+    def example(self, aug: Augmentation, rng: random.Random) -> SFTExample:
+        record = {"prompt": self.prompt, "augmented_prompts": self.augmented_prompts}
+        return SFTExample(augment_prompt(record, aug, rng), self.cot, self.codes)
+
+
+class RecordError(ValueError):
+    """A training record that cannot be used; the message names the file and line."""
+
+
+def center_square(image: Any, side: int) -> np.ndarray:
+    """PIL image → uint8 [side, side, 3]: centre crop to a square, then PIL's default resize (the test-split
+    preprocessing of the release; its train split random-crops, which a token cache cannot hold)."""
+
+    image = image.convert("RGB")
+    w, h = image.size
+    s = min(w, h)
+    left, top = (w - s) // 2, (h - s) // 2
+    return np.asarray(image.crop((left, top, left + s, top + s)).resize((side, side)), dtype=np.uint8)
+
+
+def read_records(path: str | Path, image_tokenizer: Any = None, cache: str | Path | None = None) -> list[SFTRecord]:
+    """JSONL records → SFTRecords. Fields: `id` (or line number), `prompt` (or `brief_caption`), `cot` (or
+    `detailed_caption`), optional `augmented_prompts`, and either `codes` (cached image tokens) or `image` (a path,
+    relative to the file). Images are tokenized once with `image_tokenizer` and their codes appended to `cache`
+    (default `<path>.codes.jsonl`), which later reads reuse."""
+    from rgbench.results import JsonlLog, read_jsonl
+
+    path = Path(path)
+    rows = read_jsonl(path)
+    if not rows:
+        raise RecordError(f"{path}: no records")
+    cache_log = JsonlLog(cache or path.with_suffix(".codes.jsonl"), key="key") if any("codes" not in r for r in rows) else None
+    cached = {r["key"]: r["codes"] for r in cache_log.rows()} if cache_log else {}
+    out = []
+    for lineno, row in enumerate(rows, 1):
+        where = f"{path}:{lineno}"
+        key = str(row.get("id", lineno))
+        prompt, cot = row.get("prompt", row.get("brief_caption")), row.get("cot", row.get("detailed_caption", ""))
+        if not isinstance(prompt, str) or not isinstance(cot, str):
+            raise RecordError(f"{where}: needs a string 'prompt' (or 'brief_caption') and 'cot' (or 'detailed_caption')")
+        codes = row.get("codes", cached.get(key))
+        if codes is None:
+            codes = _tokenize(path.parent / str(row.get("image", "")), image_tokenizer, where)
+            cache_log.append([{"key": key, "codes": codes}])
+        out.append(SFTRecord(key, prompt, cot, [int(c) for c in codes], row.get("augmented_prompts")))
+    return out
+
+
+def _tokenize(image_path: Path, image_tokenizer: Any, where: str) -> list[int]:
+    from PIL import Image
+
+    if image_tokenizer is None:
+        raise RecordError(f"{where}: the record has no 'codes' and no image tokenizer was given to make them")
+    if not image_path.is_file():
+        raise RecordError(f"{where}: image {image_path} does not exist")
+    try:
+        with Image.open(image_path) as im:
+            pixels = center_square(im, image_tokenizer.image_size)
+    except OSError as err:
+        raise RecordError(f"{where}: cannot read {image_path}: {err}") from None
+    return image_tokenizer.encode(pixels[None])[0].tolist()
