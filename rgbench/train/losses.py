@@ -53,6 +53,6 @@ def sft_loss(policy: Policy, batch: Batch, weights: PartWeights) -> tuple[torch.
     trained = parts != NONE
     ce = torch.where(trained, ce, torch.zeros_like(ce))  # left pads can hold NaN; never multiply them
     loss = (weights.table(ce.device)[parts] * ce).sum() / trained.sum().clamp(min=1)
-    stats = {name: (ce[parts == part].mean().item() if (parts == part).any() else float("nan"))
+    stats = {name: (ce[parts == part].mean().item() if (parts == part).any() else None)  # None: no such token
              for part, name in PART_NAMES.items()}
     return loss, {"loss": loss.item(), **{f"ce_{k}": v for k, v in stats.items()}, "tokens": int(trained.sum())}

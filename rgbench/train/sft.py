@@ -96,18 +96,20 @@ class SFTTrainer:
         """One optimiser step over grad_accum micro-batches; returns its metrics."""
         o = self.opts
         self.optimizer.zero_grad(set_to_none=True)
-        totals: dict[str, float] = {}
+        totals: dict[str, list[float]] = {}
         for micro in range(o.grad_accum):
             loss, stats = sft_loss(self.policy, self.micro_batch(self.step, micro), o.weights)
             (loss / o.grad_accum).backward()  # micro-batch losses are averaged, as the release does
-            for k, v in stats.items():  # per-part CE averaged over micro-batches, token counts summed
-                totals[k] = totals.get(k, 0.0) + (v if k == "tokens" else v / o.grad_accum)
+            for k, v in stats.items():  # per-part CE averaged over the micro-batches that have the part
+                if v is not None:
+                    totals.setdefault(k, []).append(v)
+        metrics = {k: (sum(v) if k == "tokens" else sum(v) / len(v)) for k, v in totals.items()}
         grad_norm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), o.clip)
         self.optimizer.step()
         lr = self.scheduler.get_last_lr()[0]
         self.scheduler.step()
         self.step += 1
-        return {"step": self.step, **totals, "lr": lr, "grad_norm": float(grad_norm)}
+        return {"step": self.step, **metrics, "lr": lr, "grad_norm": float(grad_norm)}
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, folder: str | Path) -> Path:
