@@ -130,3 +130,15 @@ def test_a_tiny_real_janus_learns(policy):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.6 * losses[0] and sum(losses[-5:]) < sum(losses[:5])
+
+
+def test_policy_format_wraps_prompts_exactly_as_generation_does(policy):
+    from rgbench.policy.generate import build_contexts
+
+    row_fmt = encode_example(SFTExample("a photo of a red circle", "", [1] * 64), policy.tokenizer, policy.ids,
+                             policy.spec.prompt, False, False)
+    assert row_fmt.text_ids == build_contexts(policy, ["a photo of a red circle"], cot=False)[0]
+    with_cot = encode_example(SFTExample("a photo of a red circle", "red circle r1 c1", [1] * 64), policy.tokenizer,
+                              policy.ids, policy.spec.prompt, True, False)
+    context = build_contexts(policy, ["a photo of a red circle"], cot=True)[0]
+    assert with_cot.text_ids[:len(context)] == context

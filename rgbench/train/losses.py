@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from rgbench.policy.generate import positions_from_mask
 from rgbench.policy.model import Policy
@@ -45,14 +46,50 @@ def token_losses(policy: Policy, batch: Batch) -> torch.Tensor:
     return torch.cat(ce, dim=1)  # [B, T − 1]
 
 
-def sft_loss(policy: Policy, batch: Batch, weights: PartWeights) -> tuple[torch.Tensor, dict[str, float]]:
-    """Σ weight · CE over trained tokens / number of trained tokens (the release's normalisation), and the mean
-    CE of each part for logging."""
-    ce = token_losses(policy, batch)  # [B, T − 1]
-    parts = batch.parts[:, 1:]  # [B, T − 1]
+class TokenLosses(nn.Module):
+    """The policy as one module whose forward is the SFT computation, so FSDP2's hooks (which run on `forward`)
+    gather the root's parameters; the policy's own methods are called inside it."""
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        return token_losses(self.policy, batch)  # [B, T − 1]
+
+
+@dataclass
+class LossTerms:
+    """One micro-batch's pieces: the weighted CE sum (with gradient) and, per part, the CE sum and token count."""
+
+    weighted: torch.Tensor  # scalar Σ weight · CE
+    part_sums: torch.Tensor  # [5] Σ CE per part id (no gradient)
+    part_counts: torch.Tensor  # [5] tokens per part id (index NONE unused)
+
+    @property
+    def trained(self) -> torch.Tensor:
+        return self.part_counts[1:].sum()
+
+
+def loss_terms(ce: torch.Tensor, parts: torch.Tensor, weights: PartWeights) -> LossTerms:
+    """ce, parts: [B, T − 1] (parts = batch.parts[:, 1:])."""
     trained = parts != NONE
     ce = torch.where(trained, ce, torch.zeros_like(ce))  # left pads can hold NaN; never multiply them
-    loss = (weights.table(ce.device)[parts] * ce).sum() / trained.sum().clamp(min=1)
-    stats = {name: (ce[parts == part].mean().item() if (parts == part).any() else None)  # None: no such token
-             for part, name in PART_NAMES.items()}
-    return loss, {"loss": loss.item(), **{f"ce_{k}": v for k, v in stats.items()}, "tokens": int(trained.sum())}
+    weighted = (weights.table(ce.device)[parts] * ce).sum()
+    part_sums = torch.zeros(5, device=ce.device).index_add_(0, parts.flatten(), ce.detach().flatten())  # [5]
+    part_counts = torch.bincount(parts.flatten(), minlength=5).float()  # [5]
+    return LossTerms(weighted, part_sums, part_counts)
+
+
+def part_stats(part_sums: torch.Tensor, part_counts: torch.Tensor) -> dict[str, float | None]:
+    """Mean CE of each part (None when the part has no token)."""
+    return {f"ce_{name}": (part_sums[part] / part_counts[part]).item() if part_counts[part] > 0 else None
+            for part, name in PART_NAMES.items()}
+
+
+def sft_loss(policy: Policy, batch: Batch, weights: PartWeights) -> tuple[torch.Tensor, dict[str, float]]:
+    """Σ weight · CE over trained tokens / number of trained tokens (the release's normalisation), and the mean
+    CE of each part for logging (one process, one micro-batch)."""
+    terms = loss_terms(token_losses(policy, batch), batch.parts[:, 1:], weights)
+    loss = terms.weighted / terms.trained.clamp(min=1)
+    return loss, {"loss": loss.item(), **part_stats(terms.part_sums, terms.part_counts), "tokens": int(terms.trained)}

@@ -22,7 +22,8 @@ import torch
 from rgbench.policy.model import Policy
 from rgbench.policy.sampling import seed_from
 from rgbench.policy.templates import PromptFormat
-from rgbench.train.losses import PartWeights, sft_loss
+from rgbench.train.distributed import DistContext, all_reduce_sum, full_value, shard
+from rgbench.train.losses import PartWeights, TokenLosses, loss_terms, part_stats
 from rgbench.train.sft_data import SFT_FORMAT, Augmentation, Batch, SFTRecord, collate, encode_example
 
 STATE_FILE = "trainer_state.pt"
@@ -57,18 +58,38 @@ def warmup_cosine(step: int, total: int, warmup_ratio: float) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
+# Janus parts generation training never runs: the understanding tower (SigLIP + aligner) and the VQ model
+# (images are tokenized before training; the release encodes with a frozen copy).
+FROZEN = ("vision_model", "aligner", "vqmodel")
+
+
+def freeze_unused(policy: Policy) -> None:
+    for name in FROZEN:
+        policy.janus.model.get_submodule(name).requires_grad_(False)
+
+
 class SFTTrainer:
+    """SFT on one process or under torchrun (FSDP2): the same code, the same gradients for one global batch."""
+
     def __init__(self, policy: Policy, records: Sequence[SFTRecord], opts: SFTOptions,
-                 fmt: PromptFormat = SFT_FORMAT) -> None:
+                 fmt: PromptFormat = SFT_FORMAT, ctx: DistContext | None = None,
+                 activation_checkpointing: bool = False) -> None:
         if not records:
             raise ValueError("no SFT records")
+        self.ctx = ctx or DistContext()
+        if opts.micro_batch % self.ctx.world:
+            raise ValueError(f"micro_batch {opts.micro_batch} must split evenly over {self.ctx.world} processes")
         self.policy, self.records, self.opts, self.fmt = policy.train(), records, opts, fmt
-        self.optimizer = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=opts.lr,
+        freeze_unused(policy)
+        if activation_checkpointing:
+            policy.janus.gradient_checkpointing_enable()
+        self.model = shard(TokenLosses(policy), list(policy.janus.model.language_model.layers), self.ctx)
+        self.optimizer = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=opts.lr,
                                            betas=opts.betas, weight_decay=opts.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: warmup_cosine(s, opts.steps, opts.warmup_ratio))
         self.step = 0
-        self._order: tuple[int, list[int]] = (-1, [])  # (epoch, its permutation of the examples)
+        self._order: tuple[int, list[int]] = (-1, [])  # (epoch, its permutation of the records)
 
     def epoch_order(self, epoch: int) -> list[int]:
         """The records' order in one epoch (computed once per epoch, not per row)."""
@@ -79,11 +100,12 @@ class SFTTrainer:
         return self._order[1]
 
     def micro_batch(self, step: int, micro: int) -> Batch:
-        """Rows of one micro-batch: records by a per-epoch permutation; caption style and dropout drawn per row."""
+        """This process's rows of one global micro-batch (every world-th row from its rank): records by a
+        per-epoch permutation; caption style and condition dropout drawn per row."""
         o = self.opts
         per_step = o.micro_batch * o.grad_accum
         rows = []
-        for r in range(o.micro_batch):
+        for r in range(self.ctx.rank, o.micro_batch, self.ctx.world):
             slot = step * per_step + micro * o.micro_batch + r
             epoch, pos = divmod(slot, len(self.records))
             index = self.epoch_order(epoch)[pos]
@@ -93,50 +115,82 @@ class SFTTrainer:
         return collate(rows, self.policy.ids).to(self.policy.device)
 
     def train_step(self) -> dict[str, float]:
-        """One optimiser step over grad_accum micro-batches; returns its metrics."""
+        """One optimiser step over grad_accum micro-batches; returns its metrics (over the global batch)."""
         o = self.opts
         self.optimizer.zero_grad(set_to_none=True)
-        totals: dict[str, list[float]] = {}
+        sums = torch.zeros(5, device=self.policy.device)
+        counts = torch.zeros(5, device=self.policy.device)
+        losses = []
         for micro in range(o.grad_accum):
-            loss, stats = sft_loss(self.policy, self.micro_batch(self.step, micro), o.weights)
-            (loss / o.grad_accum).backward()  # micro-batch losses are averaged, as the release does
-            for k, v in stats.items():  # per-part CE averaged over the micro-batches that have the part
-                if v is not None:
-                    totals.setdefault(k, []).append(v)
-        metrics = {k: (sum(v) if k == "tokens" else sum(v) / len(v)) for k, v in totals.items()}
-        grad_norm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), o.clip)
+            batch = self.micro_batch(self.step, micro)
+            terms = loss_terms(self.model(batch), batch.parts[:, 1:], o.weights)
+            reduced = all_reduce_sum(torch.cat([terms.part_sums, terms.part_counts, terms.weighted.detach()[None]]),
+                                     self.ctx)  # [11]: the global micro-batch's CE sums, counts, weighted sum
+            trained = reduced[6:10].sum().clamp(min=1)
+            # × world: FSDP averages gradients over ranks, so each rank's share of Σ/N_global is scaled back up
+            (terms.weighted * self.ctx.world / trained / o.grad_accum).backward()
+            losses.append((reduced[10] / trained).item())  # micro-batch losses are averaged, as the release does
+            sums += reduced[:5]
+            counts += reduced[5:10]
+        grad_norm = full_value(torch.nn.utils.clip_grad_norm_(
+            [p for p in self.model.parameters() if p.requires_grad], o.clip))
         self.optimizer.step()
         lr = self.scheduler.get_last_lr()[0]
         self.scheduler.step()
         self.step += 1
-        return {"step": self.step, **metrics, "lr": lr, "grad_norm": float(grad_norm)}
+        return {"step": self.step, "loss": sum(losses) / len(losses), **part_stats(sums, counts),
+                "tokens": int(counts[1:].sum()), "lr": lr, "grad_norm": float(grad_norm)}
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, folder: str | Path) -> Path:
+        """Full (gathered) model and optimiser states, written by rank 0; every rank must call it."""
         from safetensors.torch import save
+        from torch.distributed.checkpoint.state_dict import (
+            StateDictOptions,
+            get_model_state_dict,
+            get_optimizer_state_dict,
+        )
 
         from rgbench.results import write_atomic
 
+        full = StateDictOptions(full_state_dict=True, cpu_offload=True)
+        weights = get_model_state_dict(self.model, options=full)
+        optimizer = get_optimizer_state_dict(self.model, self.optimizer, options=full)
         folder = Path(folder)
-        weights = {k: v.detach().cpu().contiguous() for k, v in self.policy.state_dict().items()}
-        write_atomic(folder / MODEL_FILE, save(weights))
-        state = {"step": self.step, "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                 "rng_cpu": torch.get_rng_state(),
-                 "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
-        buffer = io.BytesIO()
-        torch.save(state, buffer)
-        write_atomic(folder / STATE_FILE, buffer.getvalue())
+        if self.ctx.is_main:
+            write_atomic(folder / MODEL_FILE, save({k: v.contiguous() for k, v in weights.items()}))
+            state = {"step": self.step, "optimizer": optimizer, "scheduler": self.scheduler.state_dict(),
+                     "rng_cpu": torch.get_rng_state(),
+                     "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+            buffer = io.BytesIO()
+            torch.save(state, buffer)
+            write_atomic(folder / STATE_FILE, buffer.getvalue())
+        if self.ctx.enabled:
+            torch.distributed.barrier()
         return folder
 
     def load(self, folder: str | Path) -> None:
         from safetensors.torch import load_file
+        from torch.distributed.checkpoint.state_dict import (
+            StateDictOptions,
+            set_model_state_dict,
+            set_optimizer_state_dict,
+        )
 
         folder = Path(folder)
-        self.policy.load_state_dict(load_file(str(folder / MODEL_FILE), device=str(self.policy.device)))
+        full = StateDictOptions(full_state_dict=True)
+        set_model_state_dict(self.model, load_file(str(folder / MODEL_FILE)), options=full)
         state: dict[str, Any] = torch.load(folder / STATE_FILE, weights_only=True)
-        self.optimizer.load_state_dict(state["optimizer"])
+        set_optimizer_state_dict(self.model, self.optimizer, state["optimizer"], options=full)
         self.scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["rng_cpu"])
         if state["rng_cuda"]:
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         self.step = state["step"]
+
+    def export_state(self) -> dict[str, torch.Tensor]:
+        """The policy's full state dict (gathered; on rank 0 only under FSDP), keyed as `policy.state_dict()`."""
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+        weights = get_model_state_dict(self.model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+        return {k.removeprefix("policy."): v for k, v in weights.items()}

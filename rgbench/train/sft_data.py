@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rgbench.policy.templates import PromptFormat, chat
+from rgbench.policy.templates import PromptFormat, chat, clean_prompt
 
 NONE, COT, BOI, IMAGE, TEXT = 0, 1, 2, 3, 4  # part of each target token
 PART_NAMES = {COT: "cot", BOI: "begin_of_image", IMAGE: "image", TEXT: "end_tokens"}
@@ -99,7 +99,8 @@ def encode_example(example: SFTExample, tokenizer: Any, ids: Any, fmt: PromptFor
                    drop_condition: bool) -> Encoded:
     """Tokenize prompt and CoT separately (no special tokens), as HFSFTDataset does."""
     template = fmt.cot_template if cot else fmt.plain_template
-    prompt_ids = tokenizer.encode(chat(template.format(example.prompt), fmt), add_special_tokens=False)
+    user = template.format(clean_prompt(example.prompt, fmt))  # as generation wraps it (policy.templates.wrap)
+    prompt_ids = tokenizer.encode(chat(user, fmt), add_special_tokens=False)
     cot_ids = tokenizer.encode(example.cot, add_special_tokens=False) if cot and example.cot else []
     if drop_condition:
         cond = [ids.pad] * (len(prompt_ids) + len(cot_ids))

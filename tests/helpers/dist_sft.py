@@ -1,0 +1,46 @@
+"""Run a few SFT steps (torchrun or plain python) and dump losses and a parameter summary to JSON.
+
+    python -m torch.distributed.run --nproc_per_node 2 tests/helpers/dist_sft.py OUT.json CKPT_DIR
+
+Also trains 2 steps, checkpoints, loads the checkpoint into a differently initialised policy and takes the third
+step, to check that distributed checkpoints resume exactly.
+"""
+
+import json
+import sys
+
+import torch
+
+from rgbench.toy.policy import build_toy_policy
+from rgbench.train.distributed import init_distributed
+from rgbench.train.sft import SFTOptions, SFTTrainer
+from rgbench.train.sft_data import SFTRecord
+
+RECORDS = [SFTRecord(f"r{k}", f"a {c} {s}", f"{c} {s} r{k % 4 + 1} c{k % 3 + 1}", [(k * 13 + i) % 97 for i in range(64)])
+           for k, (c, s) in enumerate([("red", "circle"), ("blue", "square"), ("green", "cross"), ("white", "ring"),
+                                       ("black", "diamond"), ("pink", "triangle"), ("brown", "circle")])]
+OPTS = SFTOptions(steps=3, micro_batch=4, grad_accum=2, lr=3e-3, condition_dropout=0.3, seed=2)
+
+
+def main(out: str, ckpt: str) -> None:
+    ctx = init_distributed(torch.device("cpu"))
+    trainer = SFTTrainer(build_toy_policy(seed=0), RECORDS, OPTS, ctx=ctx)
+    losses = [trainer.train_step() for _ in range(OPTS.steps)]
+    state = trainer.export_state()
+    first = SFTTrainer(build_toy_policy(seed=0), RECORDS, OPTS, ctx=ctx)
+    resumed = [first.train_step()["loss"] for _ in range(2)]
+    first.save(ckpt)
+    second = SFTTrainer(build_toy_policy(seed=5), RECORDS, OPTS, ctx=ctx)
+    second.load(ckpt)
+    resumed.append(second.train_step()["loss"])
+    if ctx.is_main:
+        head = state["janus.lm_head.weight"].flatten()[:64].tolist()
+        norms = {k: float(v.float().norm()) for k, v in state.items() if v.is_floating_point()}
+        with open(out, "w") as f:
+            json.dump({"world": ctx.world, "metrics": losses, "lm_head": head, "norms": norms, "resumed": resumed}, f)
+    if ctx.enabled:
+        torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
