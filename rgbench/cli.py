@@ -220,9 +220,11 @@ def train_sft_cmd(
     """Supervised fine-tuning (prompt → CoT → image, or --set train.cot=false for prompt → image); rerun to resume."""
     from rgbench.catalog import load_catalog
     from rgbench.config import ConfigError, load_config
+    from rgbench.devices import resolve_device
     from rgbench.policy.model import PolicyLoadError
     from rgbench.registry import RegistryError
-    from rgbench.runs import Run, RunError, default_run_id
+    from rgbench.runs import Run, RunError, default_run_id, results_root
+    from rgbench.train.distributed import init_distributed
     from rgbench.train.sft_data import RecordError
     from rgbench.train.sft_run import run_sft
     from rgbench.weights import WeightsNotFound
@@ -231,9 +233,15 @@ def train_sft_cmd(
     try:
         cfg = load_config("sft", config, overrides)
         rid = run_id or default_run_id("sft", config or "default", cfg)
+        ctx = init_distributed(resolve_device(device))  # torchrun: one process per device; else one process
+        if not ctx.is_main:  # only rank 0 owns the run folder; the others train and join the collectives
+            ctx.barrier()
+            run_sft(results_root(root) / rid, cfg, device, ctx)
+            return
         with Run.open(root, rid, cfg, kind="train-sft", seed=cfg.train.seed, device=device or "auto",
-                      provenance={"model": cfg.model, "data": cfg.data}) as run:
-            summary = run_sft(run, cfg, device)
+                      provenance={"model": cfg.model, "data": cfg.data, "world_size": ctx.world}) as run:
+            ctx.barrier()
+            summary = run_sft(run.dir, cfg, device, ctx)
             run.write_summary(summary)
     except (ConfigError, RegistryError, RunError, RecordError, PolicyLoadError, WeightsNotFound, ValueError) as err:
         fail(str(err))

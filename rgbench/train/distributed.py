@@ -34,6 +34,18 @@ class DistContext:
     def is_main(self) -> bool:
         return self.rank == 0
 
+    def barrier(self) -> None:
+        if self.enabled:
+            dist.barrier()
+
+    def device(self, asked: torch.device) -> torch.device:
+        """This process's device: under torchrun on GPUs, the GPU of its local rank."""
+        if self.enabled and asked.type == "cuda":
+            local = int(os.environ.get("LOCAL_RANK", "0"))
+            torch.cuda.set_device(local)
+            return torch.device("cuda", local)
+        return asked
+
 
 def init_distributed(device: torch.device) -> DistContext:
     """A process group from torchrun's environment (gloo on CPU, NCCL on GPU), or a single-process context."""

@@ -9,6 +9,7 @@ weights_only=True).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import random
@@ -73,7 +74,7 @@ class SFTTrainer:
 
     def __init__(self, policy: Policy, records: Sequence[SFTRecord], opts: SFTOptions,
                  fmt: PromptFormat = SFT_FORMAT, ctx: DistContext | None = None,
-                 activation_checkpointing: bool = False) -> None:
+                 activation_checkpointing: bool = False, autocast: torch.dtype | None = None) -> None:
         if not records:
             raise ValueError("no SFT records")
         self.ctx = ctx or DistContext()
@@ -88,6 +89,7 @@ class SFTTrainer:
                                            betas=opts.betas, weight_decay=opts.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: warmup_cosine(s, opts.steps, opts.warmup_ratio))
+        self.autocast = autocast  # e.g. bf16 on GPU; weights and optimiser stay fp32
         self.step = 0
         self._order: tuple[int, list[int]] = (-1, [])  # (epoch, its permutation of the records)
 
@@ -123,7 +125,9 @@ class SFTTrainer:
         losses = []
         for micro in range(o.grad_accum):
             batch = self.micro_batch(self.step, micro)
-            terms = loss_terms(self.model(batch), batch.parts[:, 1:], o.weights)
+            with self._precision():
+                ce = self.model(batch)  # [B, T − 1], fp32 (the CE upcasts its logits)
+            terms = loss_terms(ce, batch.parts[:, 1:], o.weights)
             reduced = all_reduce_sum(torch.cat([terms.part_sums, terms.part_counts, terms.weighted.detach()[None]]),
                                      self.ctx)  # [11]: the global micro-batch's CE sums, counts, weighted sum
             trained = reduced[6:10].sum().clamp(min=1)
@@ -140,6 +144,11 @@ class SFTTrainer:
         self.step += 1
         return {"step": self.step, "loss": sum(losses) / len(losses), **part_stats(sums, counts),
                 "tokens": int(counts[1:].sum()), "lr": lr, "grad_norm": float(grad_norm)}
+
+    def _precision(self) -> contextlib.AbstractContextManager:
+        if self.autocast is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.policy.device.type, dtype=self.autocast)
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, folder: str | Path) -> Path:

@@ -1,4 +1,4 @@
-"""`rgbench train sft`: a config → records → the SFT loop in a run folder, resumable.
+"""`rgbench train sft`: a config → records → the SFT loop in a run folder, resumable, one process or torchrun.
 
     results/<run-id>/
       config.yaml, meta.json      the resolved config and provenance (run store)
@@ -7,18 +7,23 @@
       model/                      the trained policy (loads with `--model results/<run-id>/model`)
       summary.json
 
-Rerunning the same command resumes from checkpoint/ and continues the loss curve exactly.
+Rerunning the same command resumes from checkpoint/ and continues the loss curve exactly. Under torchrun only
+rank 0 writes files; every rank takes part in the collectives (checkpoints gather full states).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
+import torch
+
+from rgbench.devices import resolve_device
 from rgbench.progress import Progress
 from rgbench.results import JsonlLog
-from rgbench.runs import Run
+from rgbench.train.distributed import DistContext
 from rgbench.train.sft import STATE_FILE, SFTOptions, SFTTrainer
 from rgbench.train.sft_data import SFT_FORMAT, SFTRecord
 
@@ -30,7 +35,8 @@ class SFTConfig:
     data_limit: int | None = None  # use only the first N records
     prompt_format: Literal["release-sft", "policy"] = "release-sft"  # the release's SFT template, or the policy's own
     save_every: int = 50  # optimiser steps between checkpoints
-    dtype: str = "auto"  # fp32 on CPU; on GPU the weights stay fp32 here (bf16 autocast is future work)
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on GPU, fp32 on CPU; weights stay fp32
+    activation_checkpointing: bool = False  # recompute decoder activations in the backward pass (less memory)
     train: SFTOptions = field(default_factory=SFTOptions)
 
 
@@ -44,31 +50,56 @@ def load_records(cfg: SFTConfig, policy: Any) -> list[SFTRecord]:
     return read_records(cfg.data, policy.image_tokenizer)[:cfg.data_limit]
 
 
-def run_sft(run: Run, cfg: SFTConfig, device: str | None = None) -> dict[str, Any]:
-    """Train (or resume) into an open run; returns the summary."""
+def autocast_for(precision: str, device: torch.device) -> torch.dtype | None:
+    if precision == "bf16" or (precision == "auto" and device.type == "cuda"):
+        return torch.bfloat16
+    return None
+
+
+def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistContext | None = None) -> dict[str, Any]:
+    """Train (or resume) into `run_dir`; returns the summary (on every rank)."""
     from rgbench.policy.zoo import open_policy
 
-    policy = open_policy(cfg.model, device=device, dtype=cfg.dtype)
+    ctx = ctx or DistContext()
+    dev = ctx.device(resolve_device(device))
+    policy = open_policy(cfg.model, device=str(dev), dtype="fp32")
     fmt = policy.spec.prompt if cfg.prompt_format == "policy" else SFT_FORMAT
-    trainer = SFTTrainer(policy, load_records(cfg, policy), cfg.train, fmt)
-    checkpoint = run.dir / "checkpoint"
+    trainer = SFTTrainer(policy, load_records(cfg, policy), cfg.train, fmt, ctx, cfg.activation_checkpointing,
+                         autocast_for(cfg.precision, dev))
+    checkpoint = run_dir / "checkpoint"
     if (checkpoint / STATE_FILE).is_file():
         trainer.load(checkpoint)
-    metrics = JsonlLog(run.dir / "metrics.jsonl", key="step")
-    last: dict[str, float] = {}
+    metrics = JsonlLog(run_dir / "metrics.jsonl", key="step") if ctx.is_main else None
     with Progress(total=cfg.train.steps, desc="sft", unit="step", completed=trainer.step) as bar:
         while trainer.step < cfg.train.steps:
             start = time.perf_counter()
-            last = trainer.train_step()
-            last["tokens_per_s"] = last["tokens"] / (time.perf_counter() - start)
-            metrics.append([last])
+            row = trainer.train_step()
+            row["tokens_per_s"] = row["tokens"] / (time.perf_counter() - start)
+            if metrics is not None:
+                metrics.append([row])
             if trainer.step % cfg.save_every == 0 or trainer.step == cfg.train.steps:
                 trainer.save(checkpoint)
             bar.advance()
+    export_policy(trainer, cfg, ctx, run_dir / "model")
+    rows = metrics.rows() if metrics is not None else []
+    return {"steps": trainer.step, "records": len(trainer.records), "world_size": ctx.world,
+            "first_loss": rows[0]["loss"] if rows else None, "final_loss": rows[-1]["loss"] if rows else None,
+            "model": str(run_dir / "model")}
+
+
+def export_policy(trainer: SFTTrainer, cfg: SFTConfig, ctx: DistContext, folder: Path) -> None:
+    """Write the trained policy as a folder `load_policy` reads (under FSDP: gathered, written by rank 0)."""
     from transformers.utils import logging as hf_logging
 
+    from rgbench.policy.zoo import open_policy
+
     hf_logging.disable_progress_bar()  # the policy's own bar said enough
-    policy.eval().save(run.dir / "model")
-    rows = metrics.rows()
-    return {"steps": trainer.step, "records": len(trainer.records), "first_loss": rows[0]["loss"] if rows else None,
-            "final_loss": rows[-1]["loss"] if rows else None, "model": str(run.dir / "model")}
+    if not ctx.enabled:
+        trainer.policy.eval().save(folder)
+        return
+    state = trainer.export_state()  # every rank joins the gather; rank 0 gets the values
+    if ctx.is_main:
+        plain = open_policy(cfg.model, device="cpu", dtype="fp32")
+        plain.load_state_dict(state)
+        plain.save(folder)
+    ctx.barrier()
