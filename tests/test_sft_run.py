@@ -17,6 +17,10 @@ def test_toy_records_are_reproducible_and_plans_describe_the_scene():
     a, b = toy_sft_records(5), toy_sft_records(5)
     assert [(r.prompt, r.cot, r.codes) for r in a] == [(r.prompt, r.cot, r.codes) for r in b]
     assert all(len(r.codes) == 64 and r.cot for r in a)
+    many = toy_sft_records(5, variants=3)
+    assert [r.key for r in many[:3]] == ["train0", "train0~1", "train0~2"]
+    assert (many[0].prompt, many[0].codes) == (a[0].prompt, a[0].codes)  # variant 0 is the shipped scene
+    assert len({tuple(r.codes) for r in many[:3]}) == 3 and len({r.prompt for r in many[:3]}) == 1
 
 
 def test_train_sft_cli_trains_saves_and_resumes(tmp_path):

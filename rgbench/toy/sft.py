@@ -20,11 +20,18 @@ from rgbench.toy.world import WorldConfig
 from rgbench.train.sft_data import SFTRecord
 
 
-def toy_sft_records(limit: int | None = None, world: WorldConfig | None = None) -> list[SFTRecord]:
-    """The first `limit` toy training prompts (all 5,000 by default) as SFT records with cached codes."""
+def toy_sft_records(limit: int | None = None, world: WorldConfig | None = None, variants: int = 1) -> list[SFTRecord]:
+    """The first `limit` toy training prompts (all 5,000 by default) as SFT records with cached codes; with
+    `variants` > 1 each prompt gets that many different scenes (and plans), against memorising one image."""
     world = world or WorldConfig()
-    rows = load_train()[:limit]
-    scenes = [scene_for(Spec.from_json(r["spec"]), world, random.Random(r["seed"])) for r in rows]
+    rows = [(r, v) for r in load_train()[:limit] for v in range(variants)]
+    scenes = [scene_for(Spec.from_json(r["spec"]), world, random.Random(_seed(r, v))) for r, v in rows]
     codes = PatchTokenizer.load().encode(np.asarray(render_batch(scenes, world)))  # [n, 64]
-    return [SFTRecord(r["id"], r["prompt"], write_plan(scene, random.Random(r["seed"] + 1)), c.tolist())
-            for r, scene, c in zip(rows, scenes, codes)]
+    return [SFTRecord(r["id"] if v == 0 else f"{r['id']}~{v}", r["prompt"],
+                      write_plan(scene, random.Random(_seed(r, v) + 1)), c.tolist())
+            for (r, v), scene, c in zip(rows, scenes, codes)]
+
+
+def _seed(row: dict, variant: int) -> int:
+    """Variant 0 keeps the prompt's own seed (the scene the shipped data describes)."""
+    return row["seed"] if variant == 0 else row["seed"] + 7919 * variant

@@ -32,7 +32,8 @@ from rgbench.train.sft_data import SFT_FORMAT, SFTRecord
 class SFTConfig:
     model: str = "toy-init"  # the starting policy: a name (toy-init, janus-pro-7b, ...), an id or a folder
     data: str = "toy"  # "toy" (toy-world records built on the fly) or a JSONL file of records
-    data_limit: int | None = None  # use only the first N records
+    data_limit: int | None = None  # use only the first N records (toy: prompts)
+    toy_variants: int = 1  # toy: scenes per prompt (more variants, less memorising)
     prompt_format: Literal["release-sft", "policy"] = "release-sft"  # the release's SFT template, or the policy's own
     save_every: int = 50  # optimiser steps between checkpoints
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on GPU, fp32 on CPU; weights stay fp32
@@ -44,7 +45,7 @@ def load_records(cfg: SFTConfig, policy: Any) -> list[SFTRecord]:
     if cfg.data == "toy":
         from rgbench.toy.sft import toy_sft_records
 
-        return toy_sft_records(cfg.data_limit)
+        return toy_sft_records(cfg.data_limit, variants=cfg.toy_variants)
     from rgbench.train.sft_data import read_records
 
     return read_records(cfg.data, policy.image_tokenizer)[:cfg.data_limit]
