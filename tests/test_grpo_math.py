@@ -1,0 +1,173 @@
+"""GRPO arithmetic by hand: advantages, the group filter and its refill size, the clipped loss, token averaging,
+k3 KL, and each entropy control's direction."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from rgbench.train.advantages import group_advantages, informative_groups, refill_prompts
+from rgbench.train.entropy_control import (
+    AdaptiveEntropyControl,
+    Entropies,
+    FixedEntropyControl,
+    NoEntropyControl,
+    build_entropy_control,
+    entropies,
+)
+from rgbench.train.policy_loss import k3_kl, ppo_clip_loss
+
+
+def test_group_advantages_by_hand():
+    rewards = torch.tensor([[1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 0.0]])
+    adv = group_advantages(rewards)
+    # group 0: mean 0.5, unbiased std sqrt(1/3) = 0.57735
+    s0 = math.sqrt(1 / 3)
+    assert adv[0].tolist() == pytest.approx([0.5 / (s0 + 1e-6), -0.5 / (s0 + 1e-6)] * 1 + [-0.5 / (s0 + 1e-6), 0.5 / (s0 + 1e-6)])
+    # group 1: mean 0.75, unbiased std sqrt(0.25) = 0.5
+    assert adv[1].tolist() == pytest.approx([0.25 / 0.500001] * 3 + [-0.75 / 0.500001])
+    assert adv.sum(dim=1).abs().max() < 1e-5
+
+
+def test_zero_variance_group_has_zero_advantage_and_is_filtered():
+    rewards = torch.tensor([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert group_advantages(rewards)[:2].abs().max() == 0
+    assert informative_groups(rewards).tolist() == [False, False, True]
+
+
+def test_single_sample_groups_keep_raw_reward():
+    assert group_advantages(torch.tensor([[0.7], [0.0]]))[:, 0].tolist() == pytest.approx([0.7, 0.0])
+    with pytest.raises(ValueError, match="groups, samples"):
+        group_advantages(torch.tensor([1.0, 0.0]))
+
+
+@pytest.mark.parametrize("missing, world, expected", [(1, 1, 4), (3, 1, 8), (4, 1, 16), (20, 1, 32), (1, 8, 8)])
+def test_refill_is_a_power_of_two_at_least_twice_the_missing(missing, world, expected):
+    assert refill_prompts(missing, world, cap=32) == expected
+
+
+def test_clipped_loss_by_hand():
+    # ratios e^{0.5}=1.6487 (A=+1 → clipped at 1.2), e^{-0.5}=0.6065 (A=+1 → unclipped, below 0.8 is kept),
+    # e^{-0.5} with A=−1 → clipped at 0.8, e^{0.1}=1.1052 with A=−1 → unclipped.
+    logp = torch.tensor([[0.5, -0.5], [-0.5, 0.1]])
+    old = torch.zeros(2, 2)
+    adv = torch.tensor([1.0, -1.0])
+    mask = torch.ones(2, 2, dtype=torch.bool)
+    loss, stats = ppo_clip_loss(logp, old, adv, mask)
+    per_token = [-1.2, -math.exp(-0.5), 0.8, math.exp(0.1)]
+    assert float(loss) == pytest.approx(sum(per_token) / 4, rel=1e-6)
+    assert stats.clip_fraction == pytest.approx(0.5)
+
+
+def test_on_policy_gradient_is_minus_advantage_times_score():
+    logp = torch.tensor([[-1.0, -2.0, -0.5]], requires_grad=True)
+    loss, stats = ppo_clip_loss(logp, logp.detach(), torch.tensor([2.0]), torch.tensor([[True, True, False]]))
+    loss.backward()
+    assert logp.grad[0].tolist() == pytest.approx([-1.0, -1.0, 0.0])  # −A / (2 trained tokens)
+    assert stats.clip_fraction == 0 and stats.ratio_mean == pytest.approx(1.0)
+
+
+def test_token_mean_weighs_long_sequences_more_than_sequence_mean():
+    values = torch.tensor([[1.0, 1.0, 1.0, 1.0], [4.0, 0.0, 0.0, 0.0]])
+    mask = torch.tensor([[1, 1, 1, 1], [1, 0, 0, 0]], dtype=torch.bool)
+    old = torch.zeros(2, 4)
+    # with A = −1 and on-policy ratios 1, the per-token loss is exp(logp − old) = e^0 … use log values instead
+    logp = torch.log(values.clamp(min=1e-9))
+    adv = torch.tensor([-1.0, -1.0])
+    kw = dict(clip_low=10.0, clip_high=10.0)  # no clipping: per-token loss = ratio = values
+    tok, _ = ppo_clip_loss(logp, old, adv, mask, aggregation="token-mean", **kw)
+    seq, _ = ppo_clip_loss(logp, old, adv, mask, aggregation="seq-mean-token-mean", **kw)
+    tsum, _ = ppo_clip_loss(logp, old, adv, mask, aggregation="seq-mean-token-sum", **kw)
+    assert float(tok) == pytest.approx(8 / 5)
+    assert float(seq) == pytest.approx((1 + 4) / 2)
+    assert float(tsum) == pytest.approx((4 + 4) / 2)
+    with pytest.raises(KeyError, match="did you mean 'token-mean'"):
+        ppo_clip_loss(logp, old, adv, mask, aggregation="token-meen")
+
+
+def test_k3_kl_by_hand():
+    logp = torch.tensor([[-1.0, -2.0]])
+    ref = torch.tensor([[-1.0, -1.0]])
+    assert k3_kl(logp, ref)[0].tolist() == pytest.approx([0.0, math.e - 1 - 1])
+    assert float(k3_kl(torch.tensor([[0.0]]), torch.tensor([[50.0]]))) == 10.0  # clamped
+
+
+def h(text: float | None, image: float | None) -> Entropies:
+    t = None if text is None else torch.tensor(text)
+    i = None if image is None else torch.tensor(image)
+    parts = [x for x in (t, i) if x is not None]
+    return Entropies(t, i, sum(parts) / len(parts))
+
+
+def test_none_and_fixed_controls():
+    assert float(NoEntropyControl().loss(h(3.0, 5.0))) == 0
+    fixed = build_entropy_control("fixed", alpha=0.002)
+    assert isinstance(fixed, FixedEntropyControl)
+    assert float(fixed.loss(h(3.0, 5.0))) == pytest.approx(0.002 * 4.0)
+    fixed.update(h(3.0, 5.0))
+    assert fixed.coefficients() == {"text": 0.002, "image": 0.002}
+
+
+def test_adaptive_moves_toward_penalty_above_target_and_bonus_below():
+    ctl = AdaptiveEntropyControl(target_text=2.0, target_image=7.0, lr=5e-5)
+    for _ in range(10):
+        ctl.update(h(3.0, 6.0))  # text above its target, image below
+    a = ctl.coefficients()
+    assert a["text"] > 0 and a["image"] < 0
+    assert a["text"] == pytest.approx(10 * 5e-5, rel=1e-3)  # Adam: about lr per step of a constant sign
+    loss = ctl.loss(h(3.0, 6.0))
+    assert float(loss) == pytest.approx(a["text"] * 3.0 + a["image"] * 6.0)
+
+
+def test_adaptive_is_clamped_and_skips_missing_modalities():
+    ctl = AdaptiveEntropyControl(lr=1e-2, bound=5e-3)
+    for _ in range(50):
+        ctl.update(h(None, 9.0))
+    a = ctl.coefficients()
+    assert a["image"] == pytest.approx(5e-3) and a["text"] == 0.0
+
+
+def test_adaptive_state_round_trip_continues_identically():
+    a, b = AdaptiveEntropyControl(), AdaptiveEntropyControl()
+    for _ in range(5):
+        a.update(h(2.5, 6.5))
+    b.load_state_dict(a.state_dict())
+    for _ in range(5):
+        a.update(h(1.5, 7.5))
+        b.update(h(1.5, 7.5))
+    assert a.coefficients() == b.coefficients()
+
+
+def test_adaptive_synced_uses_the_reduced_entropy():
+    synced = AdaptiveEntropyControl(sync=True, reduce=lambda t: t * 0 + 1.0)  # every rank sees H = 1.0
+    synced.update(h(3.0, 9.0))
+    a = synced.coefficients()
+    assert a["text"] < 0 and a["image"] < 0  # 1.0 is below both targets
+
+
+@pytest.mark.parametrize("target, direction", [(0.2, -1), (2.5, +1)])
+def test_loss_gradient_pushes_entropy_the_intended_way(target, direction):
+    """On a toy categorical distribution: minimise the adaptive control's term alone (after its coefficient has
+    adapted) and entropy moves toward the target — down when above it, up when below."""
+    torch.manual_seed(0)
+    logits = torch.randn(64, 8, requires_grad=True)
+    opt = torch.optim.SGD([logits], lr=5.0)
+    ctl = AdaptiveEntropyControl(target_text=target, target_image=target, lr=1e-3, bound=1.0)
+
+    def entropy() -> torch.Tensor:
+        logp = torch.log_softmax(logits, -1)
+        per_slot = -(logp.exp() * logp).sum(-1)[None, :]  # [1, 64]
+        return entropies(per_slot, torch.ones_like(per_slot, dtype=torch.bool), torch.zeros_like(per_slot, dtype=torch.bool))
+
+    start = float(entropy().text.detach())
+    for _ in range(200):
+        hs = entropy()
+        opt.zero_grad()
+        ctl.loss(hs).backward()
+        opt.step()
+        ctl.update(hs)
+    end = float(entropy().text.detach())
+    assert (end - start) * direction > 0.05
+    assert abs(end - target) < abs(start - target)
