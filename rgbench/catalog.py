@@ -11,6 +11,7 @@ from rgbench.config import CONFIG_SCHEMAS
 _CONFIG_KINDS: dict[str, str] = {
     "toy-world": "rgbench.toy.world:WorldConfig",
     "sft": "rgbench.train.sft_run:SFTConfig",
+    "grpo": "rgbench.train.grpo_run:GRPOConfig",
 }
 
 _loaded = False

@@ -249,6 +249,44 @@ def train_sft_cmd(
                   f"metrics → {run.dir}/metrics.jsonl; model → {summary['model']}", highlight=False)
 
 
+@train_app.command("grpo")
+def train_grpo_cmd(
+    config: ConfigOpt = None,
+    overrides: SetOpt = None,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")] = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the config].")] = None,
+    root: ResultsOpt = None,
+) -> None:
+    """GRPO with a judge reward and an entropy control (presets: toy, toy-no-sft, toy-small-judge,
+    toy-entropy-{none,fixed,adaptive}, paper); rerun to resume."""
+    from rgbench.catalog import load_catalog
+    from rgbench.config import ConfigError, load_config
+    from rgbench.policy.model import PolicyLoadError
+    from rgbench.registry import RegistryError
+    from rgbench.runs import Run, RunError, default_run_id
+    from rgbench.train.grpo_run import run_grpo
+    from rgbench.weights import WeightsNotFound
+
+    load_catalog()
+
+    def loud(message: str) -> None:
+        err_console.print(f"[bold yellow]LEAKAGE WARNING:[/bold yellow] {escape(message)}", highlight=False)
+
+    try:
+        cfg = load_config("grpo", config, overrides)
+        rid = run_id or default_run_id("grpo", config or "default", cfg)
+        with Run.open(root, rid, cfg, kind="train-grpo", seed=cfg.train.seed, device=device or "auto",
+                      provenance={"model": cfg.model, "prompts": cfg.prompts,
+                                  "rewards": [t.name for t in cfg.rewards]}) as run:
+            summary = run_grpo(run.dir, cfg, device, loud)
+            run.write_summary(summary)
+    except (ConfigError, RegistryError, RunError, PolicyLoadError, WeightsNotFound, ValueError) as err:
+        fail(str(err))
+    console.print(f"{summary['steps']} steps, reward {summary['first_reward']} → {summary['final_reward']}; "
+                  f"metrics → {run.dir}/metrics.jsonl; rollouts → {run.dir}/rollouts/; model → {summary['model']}",
+                  highlight=False)
+
+
 @app.command("convert-janus")
 def convert_janus_cmd(
     src: Annotated[Path, typer.Argument(help="Folder in deepseek's original Janus format (e.g. ReasonGen-R1).")],

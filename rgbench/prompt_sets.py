@@ -42,6 +42,13 @@ class PromptSet:
 PROMPT_SETS: Registry[Callable[[str | None], PromptSet]] = Registry("prompt set")
 
 
+def normalize_prompt(text: str) -> str:
+    """The form prompts are compared in for leakage: lowercase, single spaces, no leading 'a photo of', no
+    trailing period."""
+    t = " ".join(text.lower().split()).rstrip(".")
+    return t[len("a photo of "):] if t.startswith("a photo of ") else t
+
+
 def load_prompt_set(spec: str) -> PromptSet:
     """'name' or 'name:argument' → PromptSet."""
     name, _, arg = spec.partition(":")

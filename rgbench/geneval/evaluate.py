@@ -113,7 +113,7 @@ def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 def detect_batch(entries: Sequence[Entry], images_dir: Path, detector: Detector, colors: ColorClassifier,
                  cfg: GenEvalConfig, options: ScoringOptions) -> list[dict[str, Any]]:
-    """Detect a batch of images and colour-classify the objects colour clauses may need → detections records."""
+    """Detect a batch of image files and colour-classify the objects colour clauses may need → detections records."""
     backends = {"detector": detector.name, "color_classifier": colors.name}
     records: dict[int, dict[str, Any]] = {}
     loaded: list[tuple[int, Entry, LoadedImage]] = []
@@ -122,16 +122,27 @@ def detect_batch(entries: Sequence[Entry], images_dir: Path, detector: Detector,
             loaded.append((i, entry, load_image(images_dir / entry.filename)))
         except (OSError, ValueError, SyntaxError) as err:  # PIL raises all three for broken files
             records[i] = failure_record(entry.filename, f"unreadable image: {err}", entry.metadata, backends)
-    found = detector.detect([im.detector_input for _, _, im in loaded]) if loaded else []
-    kept = [[d for d in dets if d.score >= cfg.floor] for dets in found]
-    wanted = [color_candidates(dets, entry.metadata, options.max_objects) for dets, (_, entry, _) in zip(kept, loaded)]
-    pairs = [(im.color_input, dets[j]) for dets, want, (_, _, im) in zip(kept, wanted, loaded) for j in want]
-    answers = iter(colors.classify(pairs) if pairs else [])
-    for dets, want, (i, entry, im) in zip(kept, wanted, loaded):
-        height, width = im.detector_input.shape[:2]
-        records[i] = image_record(entry.filename, (width, height), dets, {j: next(answers) for j in want},
-                                  cfg.floor, entry.metadata, backends)
+    found = detect_images([(e.filename, e.metadata, im) for _, e, im in loaded], detector, colors, cfg.floor, options)
+    records.update({i: record for (i, _, _), record in zip(loaded, found)})
     return [records[i] for i in range(len(entries))]
+
+
+def detect_images(images: Sequence[tuple[str, dict[str, Any] | None, LoadedImage]], detector: Detector,
+                  colors: ColorClassifier, floor: float, options: ScoringOptions) -> list[dict[str, Any]]:
+    """(filename, metadata, image) triples → detections records (also for images that never touch a disk)."""
+    if not images:
+        return []
+    backends = {"detector": detector.name, "color_classifier": colors.name}
+    found = detector.detect([im.detector_input for _, _, im in images])
+    kept = [[d for d in dets if d.score >= floor] for dets in found]
+    wanted = [color_candidates(dets, meta, options.max_objects) for dets, (_, meta, _) in zip(kept, images)]
+    pairs = [(im.color_input, dets[j]) for dets, want, (_, _, im) in zip(kept, wanted, images) for j in want]
+    answers = iter(colors.classify(pairs) if pairs else [])
+    out = []
+    for dets, want, (name, meta, im) in zip(kept, wanted, images):
+        height, width = im.detector_input.shape[:2]
+        out.append(image_record(name, (width, height), dets, {j: next(answers) for j in want}, floor, meta, backends))
+    return out
 
 
 def detect_folder(run: Run, cfg: GenEvalConfig, options: ScoringOptions, detector: Detector,

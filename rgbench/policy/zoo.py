@@ -3,6 +3,7 @@
     open_policy("janus-pro-7b")        # deepseek-community/Janus-Pro-7B from the weights dir or HF cache
     open_policy("/ckpt/my-sft")        # any policy folder
     open_policy("toy-init")            # a freshly initialised toy policy (seed 0), no files needed
+    open_policy("toy-base")            # the shipped toy base model (`rgbench toy pretrain`)
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ def _toy_init(device: str | None = None, dtype: str = "auto", attn_implementatio
     dev = resolve_device(device)
     policy = build_toy_policy(seed=0, attn_implementation=attn_implementation)
     return policy.to(dev, resolve_dtype(dtype, dev))
+
+
+@BUILT_IN.register("toy-base")
+def _toy_base(device: str | None = None, dtype: str = "auto", attn_implementation: str = "sdpa"):
+    """The shipped toy base model (prompt → image, no CoT), made by `rgbench toy pretrain`."""
+    from rgbench.policy.model import load_policy
+    from rgbench.toy.checkpoints import base_checkpoint
+
+    return load_policy(base_checkpoint(), device=device, dtype=dtype, attn_implementation=attn_implementation)
 
 
 def open_policy(model: str, device: str | None = None, dtype: str = "auto", attn_implementation: str = "sdpa",

@@ -22,6 +22,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
+from rgbench.prompt_sets import normalize_prompt
 from rgbench.toy.prompts import STYLES, noun_phrase
 from rgbench.toy.sampler import random_spec
 from rgbench.toy.spec import Relation, Spec, Want
@@ -43,10 +44,7 @@ GENEVAL_TASK_STYLES = ("geneval", "caption", "tags", "objects")
 MAX_TEXT_REPEATS = 25
 
 
-def normalize(text: str) -> str:
-    """Text compared for leakage: lowercase, single spaces, no leading 'a photo of', no trailing period."""
-    t = " ".join(text.lower().split()).rstrip(".")
-    return t[len("a photo of "):] if t.startswith("a photo of ") else t
+normalize = normalize_prompt  # the text compared for leakage
 
 
 def holds_out_content(spec: Spec) -> bool:

@@ -1,0 +1,128 @@
+"""`rgbench train grpo`: a config → policy, prompts, reward → the GRPO loop in a run folder, resumable.
+
+    results/<run-id>/
+      config.yaml, meta.json          the resolved config and provenance (run store)
+      metrics.jsonl                   one row per RL step: reward mean/std/accuracy, kept groups, H_text, H_image,
+                                      α_text, α_image, clip fraction, KL, time split rollout/reward/update
+      rollouts/step_NNNNN.jsonl       every sample of the step: prompt, CoT, reward, advantage, kept, judge text
+      validation.jsonl                in-run toy-GenEval scores every `eval_every` steps
+      checkpoint/                     model.safetensors + grpo_state.pt, rewritten every `save_every` steps
+      model/                          the trained policy (loads with `--model results/<run-id>/model`)
+      leakage.json                    training/evaluation overlap warnings (also in summary.json)
+      summary.json
+
+Rerunning the same command resumes from checkpoint/ and continues exactly (same rollouts, same metrics).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rgbench.devices import resolve_device
+from rgbench.progress import Progress
+from rgbench.results import JsonlLog, dumps_row, write_atomic, write_json
+from rgbench.train.grpo import STATE_FILE, Collected, GRPOOptions, GRPOTrainer
+from rgbench.train.rewards import RewardTerm, build_reward
+
+
+@dataclass
+class GRPOConfig:
+    model: str = "toy-init"  # the starting policy: a name, an id or a folder (e.g. an SFT run's model/)
+    prompts: str = "toy"  # "toy" (the toy training prompts), a .txt file (one prompt per line) or a .jsonl (id, prompt)
+    prompt_limit: int | None = None  # use only the first N prompts
+    rewards: list[RewardTerm] = field(default_factory=lambda: [RewardTerm("toy-large")])
+    save_every: int = 25  # RL steps between checkpoints
+    eval_every: int = 0  # RL steps between in-run toy-GenEval validations (0: off)
+    eval_limit: int | None = None  # validation prompts (first N of toy GenEval)
+    eval_cfg: float = 5.0  # validation CFG weight (the evaluation setting; rollouts use train.generation)
+    log_rollouts: bool = True  # write rollouts/step_NNNNN.jsonl
+    train: GRPOOptions = field(default_factory=GRPOOptions)
+
+
+def load_prompts(source: str, limit: int | None = None) -> list[tuple[str, str]]:
+    """(id, prompt) pairs from the toy training set or a file."""
+    if source == "toy":
+        from rgbench.toy.datasets import load_train
+
+        pairs = [(r["id"], r["prompt"]) for r in load_train()]
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"prompt file not found: {path}")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if path.suffix == ".jsonl":
+            pairs = []
+            for i, line in enumerate(lines):
+                if line.strip():
+                    row = json.loads(line)
+                    if "prompt" not in row:
+                        raise ValueError(f"{path}:{i + 1}: a prompt record needs a 'prompt' field")
+                    pairs.append((str(row.get("id", i)), row["prompt"]))
+        else:
+            pairs = [(str(i), line.strip()) for i, line in enumerate(lines) if line.strip()]
+    pairs = pairs[:limit]
+    if not pairs:
+        raise ValueError(f"no prompts in {source}")
+    return pairs
+
+
+def rollout_rows(collected: Collected) -> list[dict[str, Any]]:
+    return [{"key": f"{g.batch}:{i}:{k}", "prompt_id": g.prompt_id, "prompt": g.prompt, "sample": k,
+             "generation_batch": g.batch, "cot": g.cot[k], "reward": g.rewards[k], "advantage": g.advantages[k],
+             "kept": g.kept, "judge": g.judge_texts[k]}
+            for i, g in enumerate(collected.groups) for k in range(len(g.rewards))]
+
+
+def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None,
+             warn: Callable[[str], None] = print) -> dict[str, Any]:
+    """Train (or resume) into `run_dir`; returns the summary."""
+    from rgbench.policy.zoo import open_policy
+    from rgbench.train.leakage import leakage_warnings
+    from rgbench.train.validation import toy_geneval_validation
+
+    policy = open_policy(cfg.model, device=str(resolve_device(device)), dtype="fp32")
+    prompts = load_prompts(cfg.prompts, cfg.prompt_limit)
+    warnings = leakage_warnings([p for _, p in prompts], [t.name for t in cfg.rewards])
+    write_json(run_dir / "leakage.json", {"warnings": warnings})  # recorded before training starts
+    for warning in warnings:
+        warn(warning)
+    trainer = GRPOTrainer(policy, prompts, build_reward(cfg.rewards), cfg.train)
+    checkpoint = run_dir / "checkpoint"
+    if (checkpoint / STATE_FILE).is_file():
+        trainer.load(checkpoint)
+    metrics = JsonlLog(run_dir / "metrics.jsonl", key="step")
+    validation = JsonlLog(run_dir / "validation.jsonl", key="step")
+
+    def validate() -> None:
+        if cfg.eval_every and trainer.step % cfg.eval_every == 0 and trainer.step not in validation:
+            scores = toy_geneval_validation(policy, cot=cfg.train.generation.cot, cfg_weight=cfg.eval_cfg,
+                                            max_cot_tokens=cfg.train.generation.max_cot_tokens,
+                                            limit=cfg.eval_limit, seed=cfg.train.seed)
+            validation.append([{"step": trainer.step, **scores}])
+
+    validate()  # step 0: the starting policy
+    with Progress(total=cfg.train.steps, desc="grpo", unit="step", completed=trainer.step) as bar:
+        while trainer.step < cfg.train.steps:
+            row, collected = trainer.train_step()
+            if cfg.log_rollouts:
+                write_atomic(run_dir / "rollouts" / f"step_{trainer.step:05d}.jsonl",
+                             "".join(dumps_row(r) + "\n" for r in rollout_rows(collected)))
+            metrics.append([row])
+            validate()
+            if trainer.step % cfg.save_every == 0 or trainer.step == cfg.train.steps:
+                trainer.save(checkpoint)
+            bar.advance()
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    policy.eval().save(run_dir / "model")
+    rows = metrics.rows()
+    return {"steps": trainer.step, "prompts": len(prompts), "rewards": [t.name for t in cfg.rewards],
+            "entropy_control": cfg.train.entropy.control,
+            "first_reward": rows[0]["reward_mean"] if rows else None,
+            "final_reward": rows[-1]["reward_mean"] if rows else None,
+            "validation": validation.rows(), "warnings": warnings, "model": str(run_dir / "model")}

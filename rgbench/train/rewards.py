@@ -1,0 +1,69 @@
+"""GRPO rewards: judges by name in a registry, weighted and combined into one score per (prompt, image).
+
+A reward builder takes its options (model path, size, batch size, ...) and returns a `Judge`
+(`rgbench.train.judges`): prompts (bare training prompts, "a photo of" removed) + images → verdicts, batched.
+Heavy backends are registered lazily ("module:attr") and import their models only when built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rgbench.registry import Registry
+from rgbench.train.judges import Judge, Verdict
+
+REWARDS: Registry[Callable[..., Judge]] = Registry("reward")
+
+
+@REWARDS.register("toy-large")
+def toy_large(**options: Any) -> Judge:
+    """The toy world's exact rule check of image vs prompt (the counterpart of Qwen2.5-VL-7B)."""
+    from rgbench.toy.judges import ToyJudge
+
+    return ToyJudge("large", **options)
+
+
+@REWARDS.register("toy-small")
+def toy_small(**options: Any) -> Judge:
+    """A measurably weaker toy judge: colours only, no relations, counts as "at least" (the 3B counterpart)."""
+    from rgbench.toy.judges import ToyJudge
+
+    return ToyJudge("small", **options)
+
+
+@dataclass
+class RewardTerm:
+    name: str  # a REWARDS name
+    weight: float = 1.0
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class CombinedReward:
+    """Σ weight · score over the terms; each verdict keeps every term's score and text."""
+
+    def __init__(self, terms: Sequence[RewardTerm]) -> None:
+        if not terms:
+            raise ValueError("at least one reward term is needed")
+        self.terms = list(terms)
+        self.judges = [REWARDS.get(t.name)(**t.options) for t in self.terms]
+        self.name = "+".join(t.name if t.weight == 1 else f"{t.weight:g}*{t.name}" for t in self.terms)
+
+    def judge(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
+        per_term = [judge.judge(prompts, images) for judge in self.judges]
+        for term, verdicts in zip(self.terms, per_term):
+            if len(verdicts) != len(prompts):
+                raise RuntimeError(f"reward '{term.name}' returned {len(verdicts)} verdicts for {len(prompts)} images")
+        out = []
+        for i in range(len(prompts)):
+            parts = {t.name: per_term[k][i].score for k, t in enumerate(self.terms)}
+            score = sum(t.weight * parts[t.name] for t in self.terms)
+            text = per_term[0][i].text if len(self.terms) == 1 else \
+                " | ".join(f"[{t.name}] {per_term[k][i].text}" for k, t in enumerate(self.terms))
+            out.append(Verdict(score, text, parts))
+        return out
+
+
+def build_reward(terms: Sequence[RewardTerm | dict[str, Any]]) -> CombinedReward:
+    return CombinedReward([t if isinstance(t, RewardTerm) else RewardTerm(**t) for t in terms])
