@@ -33,6 +33,9 @@ def toy_small(**options: Any) -> Judge:
     return ToyJudge("small", **options)
 
 
+REWARDS.register("qwen_vl", "rgbench.train.qwen_judge:build_qwen_judge")
+
+
 @dataclass
 class RewardTerm:
     name: str  # a REWARDS name
@@ -67,3 +70,21 @@ class CombinedReward:
 
 def build_reward(terms: Sequence[RewardTerm | dict[str, Any]]) -> CombinedReward:
     return CombinedReward([t if isinstance(t, RewardTerm) else RewardTerm(**t) for t in terms])
+
+
+class ClipReward:
+    """CLIP cosine similarity of the bare prompt and the image, times `scale` (a dense, never-binary reward)."""
+
+    def __init__(self, model: str | None = None, scale: float = 1.0, device: str | None = None,
+                 weights_dir: str | None = None, batch_size: int = 32) -> None:
+        from rgbench.vlm.clip import load_clip_similarity
+
+        self.scorer = load_clip_similarity(model, device, weights_dir, batch_size)
+        self.scale, self.name = scale, self.scorer.name
+
+    def judge(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
+        sims = self.scorer.similarity(prompts, images).tolist()
+        return [Verdict(self.scale * s, f"cos={s:.4f}") for s in sims]
+
+
+REWARDS.register("clip", ClipReward)

@@ -1,0 +1,144 @@
+"""ReasonGen-R1's GRPO reward: Qwen2.5-VL (7B by default, 3B for the ablation) judges each (prompt, image) pair.
+
+Two modes, chosen by `mode`:
+- "boxed" (the release's reward): the judge describes the image, lists what the prompt asks for, checks adherence
+  and ends with \\boxed{1} (perfect match) or \\boxed{0}; greedy decoding up to `max_new_tokens`; the reward is 1.0
+  exactly when the content of the last \\boxed{...} is the string "1" (mathruler's `extract_boxed_content`
+  compared with '1', as the release does), else 0.0;
+- "p_yes" (a soft variant, one forward pass per batch): a yes/no question; the reward is
+  P(yes) / (P(yes) + P(no)) at the first answer token, where P(yes) sums "yes" and "Yes" and P(no) "no" and "No".
+
+`JUDGE_TEMPLATE` is rgbench's own wording of the release's instructions; pass `template=` (any text holding
+`{prompt}`) to use the release's exact text. Templates are filled with `str.replace`, not `str.format`, so the
+literal braces of \\boxed{1} need no escaping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rgbench.train.judges import Verdict
+
+if TYPE_CHECKING:
+    from rgbench.vlm.qwen import QwenVL
+
+PROMPT_SLOT = "{prompt}"
+BOXED = "\\boxed{"
+
+JUDGE_TEMPLATE = """You are grading an image made by a text-to-image model. Its text prompt was:
+"{prompt}"
+The image shown above was generated from this prompt.
+
+Go through these steps:
+1. Describe the image in detail: every object, its colour, and where it sits in the layout. Describe only what \
+you see; do not let the prompt shape the description.
+2. List the key elements and instructions of the prompt: objects, how many of each, their colours, positions and \
+relations.
+3. Check adherence: is every required element present, and are the counts, colours and positions right? Be \
+extremely strict: a single missing object or a wrong count, colour or position means the image does not match.
+
+Reason through the steps first, then give the final answer: \\boxed{1} only if the image matches the prompt \
+perfectly, \\boxed{0} otherwise. Put exactly one number inside the box."""
+
+YES_NO_TEMPLATE = """The text prompt for this image was: "{prompt}"
+Does the image show exactly what the prompt describes, with every object, count, colour and position right? \
+Answer yes or no."""
+
+YES_WORDS = ("yes", "Yes")  # single tokens in Qwen's vocabulary
+NO_WORDS = ("no", "No")
+
+
+# ---------------------------------------------------------------- pure pieces
+
+
+def extract_boxed(text: str | None) -> str | None:
+    """Content of the last \\boxed{...} (nested braces kept), None when there is none or it never closes.
+
+    Like mathruler's `extract_boxed_content`: the last occurrence of "\\boxed{" wins, nothing is stripped.
+    """
+    start = -1 if text is None else text.rfind(BOXED)
+    if start < 0:
+        return None
+    depth, begin = 1, start + len(BOXED)
+    for i in range(begin, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[begin:i]
+    return None  # unbalanced, e.g. a generation cut off by max_new_tokens
+
+
+def boxed_reward(text: str | None) -> float:
+    """1.0 when the last box holds exactly "1" (no stripping: " 1 ", "1.0", "\\text{1}" all give 0.0), else 0.0."""
+    return 1.0 if extract_boxed(text) == "1" else 0.0
+
+
+def fill(template: str, prompt: str) -> str:
+    """The template with every {prompt} replaced by the bare training prompt (other braces untouched)."""
+    return template.replace(PROMPT_SLOT, prompt)
+
+
+def yes_share(probs: Any, n_yes: int) -> list[float]:
+    """[B, Y + N] word probabilities (yes words first) → P(yes) / (P(yes) + P(no)) per row (0.5 when both are 0)."""
+    yes = probs[:, :n_yes].sum(dim=-1)  # [B]
+    no = probs[:, n_yes:].sum(dim=-1)  # [B]
+    total = yes + no  # [B]
+    return [0.5 if t == 0 else y / t for y, t in zip(yes.tolist(), total.tolist())]
+
+
+def check_template(template: str, option: str) -> str:
+    if PROMPT_SLOT not in template:
+        raise ValueError(f"the {option} must contain {PROMPT_SLOT}, where the training prompt goes")
+    return template
+
+
+# ---------------------------------------------------------------- the judge
+
+
+class QwenVLJudge:
+    """A `Judge` (rgbench.train.judges) backed by Qwen2.5-VL; see the module docstring for the two modes."""
+
+    def __init__(self, size: str = "7B", model: str | None = None, mode: str = "boxed", batch_size: int = 8,
+                 device: str | None = None, dtype: str = "auto", weights_dir: str | Path | None = None,
+                 min_pixels: int | None = 512 * 512, max_pixels: int | None = None, max_new_tokens: int = 1024,
+                 template: str = JUDGE_TEMPLATE, yes_no_template: str = YES_NO_TEMPLATE,
+                 vlm: QwenVL | None = None) -> None:
+        modes: dict[str, Callable[[Sequence[str], Sequence[Any]], list[Verdict]]] = {
+            "boxed": self._judge_boxed, "p_yes": self._judge_p_yes}
+        if mode not in modes:
+            raise ValueError(f"unknown judge mode '{mode}'; choose {' or '.join(modes)}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
+        self._judge = modes[mode]
+        self.mode, self.batch_size, self.max_new_tokens = mode, batch_size, max_new_tokens
+        self.template = check_template(template, "template")
+        self.yes_no_template = check_template(yes_no_template, "yes_no_template")
+        if vlm is None:
+            from rgbench.vlm.qwen import load_qwen_vl
+
+            vlm = load_qwen_vl(model or size, device=device, dtype=dtype, weights_dir=weights_dir,
+                               min_pixels=min_pixels, max_pixels=max_pixels)
+        self.vlm = vlm
+        self.name = vlm.name  # "qwen_vl-<model or size>"
+
+    def judge(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
+        """One verdict per (bare training prompt, image) pair."""
+        if len(prompts) != len(images):
+            raise ValueError(f"{len(prompts)} prompts but {len(images)} images")
+        return self._judge(prompts, images) if prompts else []
+
+    def _judge_boxed(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
+        texts = [fill(self.template, prompt) for prompt in prompts]
+        answers = self.vlm.generate(texts, images, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size)
+        return [Verdict(boxed_reward(answer), answer) for answer in answers]
+
+    def _judge_p_yes(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
+        texts = [fill(self.yes_no_template, prompt) for prompt in prompts]
+        probs = self.vlm.next_token_probs(texts, images, [*YES_WORDS, *NO_WORDS], batch_size=self.batch_size)  # [B, 4]
+        return [Verdict(p, f"P(yes)={p:.3f}") for p in yes_share(probs, len(YES_WORDS))]
+
+
+def build_qwen_judge(**options: Any) -> QwenVLJudge:
+    """REWARDS["qwen_vl"]: options as QwenVLJudge's (size, model, mode, batch_size, min_pixels, template, ...)."""
+    return QwenVLJudge(**options)

@@ -1,0 +1,1 @@
+"""Vision-language models behind small adapters (Qwen2.5-VL)."""

@@ -1,0 +1,62 @@
+"""CLIP text–image similarity through transformers' CLIPModel (OpenAI weights), the scorer behind the `clip` GRPO
+reward and T2I-CompBench's non-spatial category.
+
+    sim = cos(image embedding, text embedding), one per (text, image) pair, float32
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+DEFAULT_SIMILARITY_CLIP = "openai/clip-vit-base-patch32"  # T2I-CompBench's non-spatial model
+
+
+class ClipSimilarity:
+    def __init__(self, model: Any, tokenizer: Any, processor: Any, device: torch.device, batch_size: int = 32,
+                 name: str = "clip") -> None:
+        from rgbench.geneval.clip_colors import features, hf_text_encoder
+
+        self.model, self.processor, self.device, self.batch_size, self.name = model, processor, device, batch_size, name
+        self._encode_text = hf_text_encoder(model, tokenizer, device)
+        self._features = features
+
+    @torch.no_grad()
+    def similarity(self, texts: Sequence[str], images: Sequence[Any]) -> torch.Tensor:
+        """[B] cosine similarities of each text with its image (images: PIL or uint8 [H, W, 3] arrays)."""
+        from rgbench.geneval.clip_colors import as_rgb
+
+        if len(texts) != len(images):
+            raise ValueError(f"{len(texts)} texts for {len(images)} images")
+        out = []
+        for s in range(0, len(texts), self.batch_size):
+            pil = [as_rgb(im) for im in images[s:s + self.batch_size]]
+            pixels = self.processor(images=pil, return_tensors="pt")["pixel_values"].to(self.device)
+            img = self._features(self.model.get_image_features(pixel_values=pixels)).float()  # [b, D]
+            txt = self._encode_text(list(texts[s:s + self.batch_size])).float()  # [b, D]
+            out.append(torch.nn.functional.cosine_similarity(img, txt, dim=-1))  # [b]
+        return torch.cat(out).cpu() if out else torch.zeros(0)
+
+
+def load_clip_similarity(model: str | Path | None = None, device: str | None = None,
+                         weights_dir: str | Path | None = None, batch_size: int = 32) -> ClipSimilarity:
+    """A local CLIP folder or id (default openai/clip-vit-base-patch32; never downloaded), fp32."""
+    from transformers import AutoTokenizer, CLIPModel
+    from transformers.utils import logging as hf_logging
+
+    from rgbench.devices import resolve_device
+    from rgbench.geneval.clip_colors import load_image_processor
+    from rgbench.weights import offline, resolve_weights
+
+    offline()
+    hf_logging.disable_progress_bar()
+    folder = resolve_weights(str(model or DEFAULT_SIMILARITY_CLIP), weights_dir,
+                             required=("config.json", "tokenizer_config.json"))
+    dev = resolve_device(device)
+    clip = CLIPModel.from_pretrained(folder, dtype=torch.float32).to(dev).eval()
+    processor = load_image_processor(folder, clip.config.vision_config.image_size)
+    return ClipSimilarity(clip, AutoTokenizer.from_pretrained(folder), processor, dev, batch_size,
+                          name=f"clip:{Path(str(model or DEFAULT_SIMILARITY_CLIP)).name}")
