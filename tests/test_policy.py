@@ -14,9 +14,8 @@ from rgbench.policy.logprobs import sequence_logprobs
 from rgbench.policy.model import PolicyLoadError, load_policy
 from rgbench.policy.sampling import RowStreams, Sampler, row_seed
 from rgbench.policy.templates import PromptFormat, wrap
-from rgbench.policy.tiny import TinyJanus, tiny_janus_config
+from rgbench.policy.tiny import TinyJanus, save_tiny_hf_janus
 from rgbench.toy.policy import build_toy_policy
-from rgbench.toy.text import build_text_tokenizer
 
 SMALL = TinyJanus(hidden=32, layers=2, heads=2, intermediate=64)
 PROMPTS = ["a photo of a red circle", "two squares left of a blue ring", "a photo of a cross",
@@ -32,18 +31,7 @@ def toy():
 @pytest.fixture(scope="module")
 def janus_folder(tmp_path_factory) -> Path:
     """A plain transformers Janus checkpoint (no rgbench files): tiny config, word tokenizer, VQ image tokens."""
-    from transformers import JanusForConditionalGeneration
-
-    tok = build_text_tokenizer()
-    special = {"bos": tok.bos_token_id, "eos": tok.eos_token_id, "pad": tok.pad_token_id,
-               "image_placeholder": tok.convert_tokens_to_ids("<image_placeholder>")}
-    config = tiny_janus_config(len(tok), 64, special, TinyJanus(hidden=32, layers=2, heads=2, intermediate=64,
-                                                                grid=4, vq_levels=3))
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("janus-tiny")
-    JanusForConditionalGeneration(config).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    return save_tiny_hf_janus(tmp_path_factory.mktemp("janus-tiny"))
 
 
 def keys_for(prompts, seed=0, sample=0):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -37,3 +38,24 @@ def tiny_janus_config(vocab_size: int, codebook_size: int, special: dict[str, in
                           image_token_embed_dim=size.hidden)
     return JanusConfig(text_config=text, vision_config=vision, vq_config=vq,
                        image_token_id=special["image_placeholder"], tie_word_embeddings=False)
+
+
+def save_tiny_hf_janus(folder: str | Path, seed: int = 0, codebook_size: int = 64) -> Path:
+    """A plain transformers Janus checkpoint (no rgbench files): tiny config, the toy word tokenizer, a real VQ
+    model with a 4×4 code grid on 16×16 images. Loads through `load_policy` exactly as released weights do."""
+    import torch
+    from transformers import JanusForConditionalGeneration
+
+    from rgbench.toy.text import build_text_tokenizer
+
+    tok = build_text_tokenizer()
+    special = {"bos": tok.bos_token_id, "eos": tok.eos_token_id, "pad": tok.pad_token_id,
+               "image_placeholder": tok.convert_tokens_to_ids("<image_placeholder>")}
+    config = tiny_janus_config(len(tok), codebook_size, special,
+                               TinyJanus(hidden=32, layers=2, heads=2, intermediate=64, grid=4, vq_levels=3))
+    folder = Path(folder)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        JanusForConditionalGeneration(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
