@@ -258,12 +258,14 @@ def train_grpo_cmd(
     root: ResultsOpt = None,
 ) -> None:
     """GRPO with a judge reward and an entropy control (presets: toy, toy-no-sft, toy-small-judge,
-    toy-entropy-{none,fixed,adaptive}, paper); rerun to resume."""
+    toy-entropy-{none,fixed,adaptive}, paper); rerun to resume; also under torchrun (FSDP2)."""
     from rgbench.catalog import load_catalog
     from rgbench.config import ConfigError, load_config
+    from rgbench.devices import resolve_device
     from rgbench.policy.model import PolicyLoadError
     from rgbench.registry import RegistryError
-    from rgbench.runs import Run, RunError, default_run_id
+    from rgbench.runs import Run, RunError, default_run_id, results_root
+    from rgbench.train.distributed import init_distributed
     from rgbench.train.grpo_run import run_grpo
     from rgbench.weights import WeightsNotFound
 
@@ -275,10 +277,16 @@ def train_grpo_cmd(
     try:
         cfg = load_config("grpo", config, overrides)
         rid = run_id or default_run_id("grpo", config or "default", cfg)
+        ctx = init_distributed(resolve_device(device))  # torchrun: one process per device; else one process
+        if not ctx.is_main:  # only rank 0 owns the run folder; the others train and join the collectives
+            ctx.barrier()
+            run_grpo(results_root(root) / rid, cfg, device, loud, ctx)
+            return
         with Run.open(root, rid, cfg, kind="train-grpo", seed=cfg.train.seed, device=device or "auto",
-                      provenance={"model": cfg.model, "prompts": cfg.prompts,
+                      provenance={"model": cfg.model, "prompts": cfg.prompts, "world_size": ctx.world,
                                   "rewards": [t.name for t in cfg.rewards]}) as run:
-            summary = run_grpo(run.dir, cfg, device, loud)
+            ctx.barrier()
+            summary = run_grpo(run.dir, cfg, device, loud, ctx)
             run.write_summary(summary)
     except (ConfigError, RegistryError, RunError, PolicyLoadError, WeightsNotFound, ValueError) as err:
         fail(str(err))

@@ -83,7 +83,7 @@ def test_constant_rewards_are_all_filtered_and_nothing_is_updated():
 def test_begin_of_image_can_be_left_out_of_the_loss():
     trainer = GRPOTrainer(build_toy_policy(), PROMPTS, CoinJudge(), options(include_begin_of_image=False))
     collected = trainer.collect()
-    scores = trainer._scores(trainer.policy, trainer._select([(collected.groups[0], k) for k in range(4)]))
+    scores = trainer._score([(collected.groups[0], k) for k in range(4)], with_grad=False)
     mask = trainer._trained_text(scores)
     n_image = int(scores.image_mask[0].sum())
     boi_col = scores.text_mask.shape[1] - n_image - 1

@@ -140,13 +140,6 @@ def test_adaptive_state_round_trip_continues_identically():
     assert a.coefficients() == b.coefficients()
 
 
-def test_adaptive_synced_uses_the_reduced_entropy():
-    synced = AdaptiveEntropyControl(sync=True, reduce=lambda t: t * 0 + 1.0)  # every rank sees H = 1.0
-    synced.update(h(3.0, 9.0))
-    a = synced.coefficients()
-    assert a["text"] < 0 and a["image"] < 0  # 1.0 is below both targets
-
-
 @pytest.mark.parametrize("target, direction", [(0.2, -1), (2.5, +1)])
 def test_loss_gradient_pushes_entropy_the_intended_way(target, direction):
     """On a toy categorical distribution: minimise the adaptive control's term alone (after its coefficient has

@@ -1,27 +1,17 @@
 """FSDP2 under torchrun: 2 CPU processes (gloo) give the single-process result for the same global batch, and
 a distributed checkpoint resumes exactly."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers.launch import run_helper
+
 HELPER = Path(__file__).parent / "helpers" / "dist_sft.py"
-ROOT = Path(__file__).parent.parent
 
 
 def run(tmp_path: Path, name: str, processes: int) -> dict:
-    out, ckpt = tmp_path / f"{name}.json", tmp_path / f"{name}-ckpt"
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
-                "--master_port", str(29500 + os.getpid() % 1000)] if processes > 1 else [sys.executable]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([*launcher, str(HELPER), str(out), str(ckpt)], env=env, capture_output=True, text=True,
-                          timeout=240)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(out.read_text())
+    return run_helper(HELPER, tmp_path, name, processes)
 
 
 def test_two_gloo_processes_match_one(tmp_path):

@@ -64,6 +64,7 @@ class NoEntropyControl:
     """The PPO loss alone."""
 
     name = "none"
+    sync = True  # nothing to adapt
 
     def __init__(self) -> None:
         pass
@@ -105,16 +106,15 @@ class FixedEntropyControl(NoEntropyControl):
 class AdaptiveEntropyControl:
     """Separate text and image coefficients α_m = sinh(ψ_m), each moved by its own Adam step per micro-batch on
     J(ψ) = −sinh(ψ)·(sg[H_m] − H*_m) — up (toward a penalty) while H_m > H*_m, down (toward a bonus) while below —
-    then projected to |α| ≤ bound. `sync`: average H over data-parallel ranks first, so every rank holds the same α
-    (the release does not; method.md §7.8)."""
+    then projected to |α| ≤ bound. `sync`: the trainer feeds it H over the whole data-parallel micro-batch, so every
+    rank holds the same α; otherwise each rank adapts to its own rows' H (the release; method.md §7.8)."""
 
     name = "adaptive"
 
     def __init__(self, target_text: float = 2.0, target_image: float = 7.0, lr: float = 5e-5, bound: float = 5e-3,
-                 initial_alpha: float = 0.0, sync: bool = False, reduce: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+                 initial_alpha: float = 0.0, sync: bool = False) -> None:
         self.targets = {"text": target_text, "image": target_image}
         self.bound, self.sync = bound, sync
-        self.reduce = reduce  # mean over ranks (set by the trainer under torchrun when sync is on)
         self.psi = {m: torch.nn.Parameter(torch.tensor(math.asinh(initial_alpha), dtype=torch.float64))
                     for m in MODALITIES}
         self.optimizers = {m: torch.optim.Adam([self.psi[m]], lr=lr) for m in MODALITIES}
@@ -135,8 +135,6 @@ class AdaptiveEntropyControl:
             value = h.value(m)
             if value is None:
                 continue
-            if self.sync and self.reduce is not None:
-                value = float(self.reduce(torch.tensor(value, dtype=torch.float64)))
             psi = self.psi[m]
             psi.grad = (-torch.cosh(psi.detach()) * (value - self.targets[m])).reshape(psi.shape)  # ∂J/∂ψ
             self.optimizers[m].step()
@@ -161,10 +159,24 @@ def build_entropy_control(name: str, **options: Any) -> EntropyControl:
     return ENTROPY_CONTROLS.get(name)(**options)
 
 
+def entropy_sums(entropy: torch.Tensor, text_mask: torch.Tensor,
+                 image_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-slot entropies [R, T] and masks → (Σ H over text, image, all slots [3] with gradient, slot counts [3])."""
+    masks = (text_mask, image_mask, text_mask | image_mask)
+    sums = torch.stack([(entropy * m).sum() for m in masks])  # [3]
+    counts = torch.stack([m.sum() for m in masks]).to(entropy.dtype)  # [3]
+    return sums, counts
+
+
+def entropies_from(sums: torch.Tensor, counts: torch.Tensor) -> Entropies:
+    """Σ H and slot counts → Entropies: sums over one process's rows divided by the counts of the whole (global)
+    micro-batch give that process's share, whose sum over processes is the micro-batch mean."""
+    def part(i: int) -> torch.Tensor | None:
+        return sums[i] / counts[i] if counts[i] > 0 else None
+
+    return Entropies(text=part(0), image=part(1), all=sums[2] / counts[2].clamp(min=1))
+
+
 def entropies(entropy: torch.Tensor, text_mask: torch.Tensor, image_mask: torch.Tensor) -> Entropies:
     """Per-slot entropies [R, T] and masks → the micro-batch means (None where a kind has no slot)."""
-    def mean(mask: torch.Tensor) -> torch.Tensor | None:
-        return (entropy * mask).sum() / mask.sum() if mask.any() else None
-
-    return Entropies(text=mean(text_mask), image=mean(image_mask),
-                     all=(entropy * (text_mask | image_mask)).sum() / (text_mask | image_mask).sum().clamp(min=1))
+    return entropies_from(*entropy_sums(entropy, text_mask, image_mask))

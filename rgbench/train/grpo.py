@@ -4,12 +4,18 @@
             → advantages → old log-probs → mini-batch updates (PPO-clip + entropy control [+ k3 KL]) → metrics
 
 Every random draw is a function of (seed, step, generation batch, prompt, sample), so a resumed run samples
-exactly what an uninterrupted one would. Single process for now (the SFT trainer's FSDP2 path is the model for
-the distributed version).
+exactly what an uninterrupted one would, whatever the number of processes.
+
+Under torchrun the trainable policy is FSDP2-sharded exactly as in SFT (decoder layers + root), and every rank
+also keeps an unsharded copy for sampling, refreshed from the gathered weights after each update (as verl's HF
+rollout summons full parameters), so generation needs no collectives. Ranks roll out every world-th prompt,
+then exchange their groups so each holds the whole step; each global micro-batch is split by rows and its loss
+normalised by the global micro-batch's units, so 2 processes compute the 1-process gradient.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import random
@@ -28,10 +34,10 @@ from rgbench.policy.model import Policy
 from rgbench.policy.sampling import seed_from
 from rgbench.policy.templates import clean_prompt
 from rgbench.train.advantages import group_advantages, informative_groups, refill_prompts
-from rgbench.train.distributed import DistContext
-from rgbench.train.entropy_control import EntropyControl, build_entropy_control, entropies
+from rgbench.train.distributed import DistContext, all_reduce_sum, full_value, shard
+from rgbench.train.entropy_control import EntropyControl, build_entropy_control, entropies_from, entropy_sums
 from rgbench.train.judges import Judge
-from rgbench.train.policy_loss import k3_kl, masked_mean, ppo_clip_loss
+from rgbench.train.policy_loss import ClipStats, k3_kl, masked_sum, ppo_clip_terms
 from rgbench.train.sft import MODEL_FILE, freeze_unused
 
 STATE_FILE = "grpo_state.pt"
@@ -128,57 +134,78 @@ class Collected:
         return [g for g in self.groups if g.kept]
 
 
+class PolicyScorer(torch.nn.Module):
+    """The policy as one module whose forward scores rows (log-probs, entropies, masks), so FSDP2's hooks — which
+    run on `forward` — gather the root's parameters; the policy's own methods are called inside it."""
+
+    def __init__(self, policy: Policy, clamp: float | None) -> None:
+        super().__init__()
+        self.policy, self.clamp = policy, clamp
+
+    def forward(self, context_ids: list[list[int]], response_text_ids: list[list[int]],
+                image_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        s = sequence_logprobs(self.policy, context_ids, response_text_ids, image_ids, cfg_weight=1.0, clamp=self.clamp)
+        return s.logprobs, s.entropy, s.text_mask, s.image_mask
+
+
 class GRPOTrainer:
     def __init__(self, policy: Policy, prompts: Sequence[tuple[str, str]], judge: Judge, opts: GRPOOptions,
                  ctx: DistContext | None = None) -> None:
         self.ctx = ctx or DistContext()
-        if self.ctx.enabled:
-            raise NotImplementedError("GRPO runs in one process for now; torchrun support follows the SFT trainer")
         if opts.prompts_per_step % opts.mini_batch_prompts:
             raise ValueError(f"prompts_per_step {opts.prompts_per_step} must be a multiple of "
                              f"mini_batch_prompts {opts.mini_batch_prompts}")
         if opts.samples_per_prompt < 2 and opts.filter_groups:
             raise ValueError("the group filter needs at least 2 samples per prompt")
-        self.policy, self.judge, self.opts = policy, judge, opts
+        if opts.micro_batch % self.ctx.world:
+            raise ValueError(f"micro_batch {opts.micro_batch} must split evenly over {self.ctx.world} processes")
+        self.judge, self.opts = judge, opts
         freeze_unused(policy)
+        # the sampler: the policy itself on one process, an unsharded copy (refreshed after each update) under FSDP
+        self.sampler = copy.deepcopy(policy).eval().requires_grad_(False) if self.ctx.enabled else policy
+        self.reference = self._frozen_copy(policy) if opts.kl_coef > 0 else None
+        self.policy = policy
+        self.model = shard(PolicyScorer(policy, opts.logit_clamp), list(policy.janus.model.language_model.layers),
+                           self.ctx)
         self.pool = PromptPool(prompts, opts.seed)
         self.control: EntropyControl = build_entropy_control(opts.entropy.control, **opts.entropy.options)
-        self.optimizer = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=opts.lr,
+        self.optimizer = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=opts.lr,
                                            betas=opts.betas, weight_decay=opts.weight_decay)
-        self.reference = self._frozen_copy() if opts.kl_coef > 0 else None
         self.step = 0
 
-    def _frozen_copy(self) -> Policy:
-        ref = copy.deepcopy(self.policy).eval()
+    @staticmethod
+    def _frozen_copy(policy: Policy) -> Policy:
+        ref = copy.deepcopy(policy).eval()
         ref.requires_grad_(False)
         return ref
 
     # ------------------------------------------------------------------ rollout + reward
-    def rollout(self, prompts: list[tuple[str, str]], batch: int) -> list[Group]:
-        """Sample `samples_per_prompt` CoT + image sequences per prompt and judge them."""
+    def rollout(self, prompts: list[tuple[int, str, str]], batch: int) -> list[Group]:
+        """Sample `samples_per_prompt` CoT + image sequences per (index in the draw, id, prompt); a row's random
+        stream is keyed by (seed, step, generation batch, index, id, sample), not by who generates it."""
         o, n = self.opts, self.opts.samples_per_prompt
-        rows = [(pid, text, k) for pid, text in prompts for k in range(n)]
-        keys = [(o.seed, f"grpo:{self.step}:{batch}:{i // n}:{pid}", k) for i, (pid, _, k) in enumerate(rows)]
-        self.policy.eval()
+        rows = [(g, pid, text, k) for g, pid, text in prompts for k in range(n)]
+        keys = [(o.seed, f"grpo:{self.step}:{batch}:{g}:{pid}", k) for g, pid, _, k in rows]
         parts = []
         for s in range(0, len(rows), o.rollout_batch):
             chunk = rows[s:s + o.rollout_batch]
-            parts.append(generate(self.policy, [t for _, t, _ in chunk], keys[s:s + o.rollout_batch], o.generation))
+            parts.append(generate(self.sampler, [t for _, _, t, _ in chunk], keys[s:s + o.rollout_batch], o.generation))
         groups = []
-        for g, (pid, text) in enumerate(prompts):
-            rows_g = [parts[(g * n + k) // o.rollout_batch] for k in range(n)]
-            idx = [(g * n + k) % o.rollout_batch for k in range(n)]
+        for j, (_, pid, text) in enumerate(prompts):
+            at = [divmod(j * n + k, o.rollout_batch) for k in range(n)]  # (chunk, row in chunk)
             groups.append(Group(
                 prompt_id=pid, prompt=text,
-                context_ids=[r.context_ids[i] for r, i in zip(rows_g, idx)],
-                response_text_ids=[r.response_text_ids[i] for r, i in zip(rows_g, idx)],
-                image_ids=torch.stack([r.image_ids[i] for r, i in zip(rows_g, idx)]).cpu(),
-                cot=[r.cot_text[i] for r, i in zip(rows_g, idx)], rewards=[], judge_texts=[], batch=batch,
-                images=np.stack([r.images[i] for r, i in zip(rows_g, idx)])))
+                context_ids=[parts[c].context_ids[r] for c, r in at],
+                response_text_ids=[parts[c].response_text_ids[r] for c, r in at],
+                image_ids=torch.stack([parts[c].image_ids[r] for c, r in at]).cpu(),
+                cot=[parts[c].cot_text[r] for c, r in at], rewards=[], judge_texts=[], batch=batch,
+                images=np.stack([parts[c].images[r] for c, r in at])))
         return groups
 
     def reward(self, groups: list[Group]) -> None:
         """Judge every sample against its bare prompt (the release strips "a photo of"; not the CoT)."""
+        if not groups:
+            return
         prompts = [clean_prompt(g.prompt, self.policy.spec.prompt) for g in groups for _ in g.cot]
         images = [im for g in groups for im in g.images]
         verdicts = self.judge.judge(prompts, images)
@@ -192,6 +219,21 @@ class GRPOTrainer:
                 g.judge_texts.append(v.text)
             g.images = None
 
+    def _generate_and_judge(self, draw: list[tuple[str, str]], batch: int) -> tuple[list[Group], float, float]:
+        """This rank's share (every world-th prompt) rolled out and judged, then every rank's groups in draw order;
+        also this rank's seconds spent in rollout and in reward."""
+        mine = [(g, pid, text) for g, (pid, text) in enumerate(draw) if g % self.ctx.world == self.ctx.rank]
+        t0 = time.perf_counter()
+        groups = self.rollout(mine, batch)
+        t1 = time.perf_counter()
+        self.reward(groups)
+        t2 = time.perf_counter()
+        if self.ctx.enabled:
+            gathered: list[list[Group]] = [[] for _ in range(self.ctx.world)]
+            torch.distributed.all_gather_object(gathered, groups)
+            groups = [gathered[g % self.ctx.world][g // self.ctx.world] for g in range(len(draw))]
+        return groups, t1 - t0, t2 - t1
+
     def collect(self) -> Collected:
         """Generate and judge until `prompts_per_step` informative groups are kept (or the batch bound is hit)."""
         o = self.opts
@@ -200,11 +242,8 @@ class GRPOTrainer:
         t_roll = t_rew = 0.0
         draw = o.prompts_per_step
         while kept < o.prompts_per_step and batches < (o.max_generation_batches if o.filter_groups else 1):
-            t0 = time.perf_counter()
-            new = self.rollout(self.pool.take(draw), batches)
-            t1 = time.perf_counter()
-            self.reward(new)
-            t_roll, t_rew = t_roll + t1 - t0, t_rew + time.perf_counter() - t1
+            new, seconds_roll, seconds_rew = self._generate_and_judge(self.pool.take(draw), batches)
+            t_roll, t_rew = t_roll + seconds_roll, t_rew + seconds_rew
             rewards = torch.tensor([g.rewards for g in new])  # [G, n]
             useful = informative_groups(rewards) if o.filter_groups else torch.ones(len(new), dtype=torch.bool)
             for g, adv, ok in zip(new, group_advantages(rewards), useful.tolist()):
@@ -218,11 +257,17 @@ class GRPOTrainer:
         return Collected(groups, batches, t_roll, t_rew)
 
     # ------------------------------------------------------------------ update
-    def _scores(self, model: Policy, groups: Sequence[Group]) -> SequenceScores:
-        ctx = [c for g in groups for c in g.context_ids]
-        resp = [r for g in groups for r in g.response_text_ids]
-        codes = torch.cat([g.image_ids for g in groups])  # [R, N]
-        return sequence_logprobs(model, ctx, resp, codes, cfg_weight=1.0, clamp=self.opts.logit_clamp)
+    def _score(self, rows: Sequence[tuple[Group, int]], with_grad: bool) -> SequenceScores:
+        args = ([g.context_ids[k] for g, k in rows], [g.response_text_ids[k] for g, k in rows],
+                torch.stack([g.image_ids[k] for g, k in rows]))
+        with contextlib.nullcontext() if with_grad else torch.no_grad():
+            return SequenceScores(*self.model(*args))
+
+    def _reference_logprobs(self, rows: Sequence[tuple[Group, int]]) -> torch.Tensor:
+        with torch.no_grad():
+            return sequence_logprobs(self.reference, [g.context_ids[k] for g, k in rows],
+                                     [g.response_text_ids[k] for g, k in rows],
+                                     torch.stack([g.image_ids[k] for g, k in rows]), clamp=self.opts.logit_clamp).logprobs
 
     def _trained_text(self, scores: SequenceScores) -> torch.Tensor:
         """Text slots that enter the loss: all response text, or all but <begin_of_image> (the last text slot)."""
@@ -235,61 +280,80 @@ class GRPOTrainer:
         return mask
 
     def micro_batches(self, groups: Sequence[Group]) -> list[list[tuple[Group, int]]]:
-        """(group, sample) pairs of a mini-batch in chunks of `micro_batch` sequences."""
+        """(group, sample) pairs of a mini-batch in global chunks of `micro_batch` sequences."""
         pairs = [(g, k) for g in groups for k in range(len(g.rewards))]
         m = self.opts.micro_batch
         return [pairs[i:i + m] for i in range(0, len(pairs), m)]
 
-    @staticmethod
-    def _select(pairs: Sequence[tuple[Group, int]]) -> list[Group]:
-        """Single-sample views of (group, sample) pairs, so `_scores` can take any slice of a group."""
-        return [Group(g.prompt_id, g.prompt, [g.context_ids[k]], [g.response_text_ids[k]], g.image_ids[k:k + 1],
-                      [g.cot[k]], [g.rewards[k]], [g.judge_texts[k]], g.batch, [g.advantages[k]], g.kept)
-                for g, k in pairs]
+    def _my_rows(self, micro: list[tuple[Group, int]]) -> tuple[list[tuple[Group, int]], bool]:
+        """This rank's rows of a global micro-batch; a rank left without rows scores one row with no weight, so
+        every rank runs the same forwards and backwards (FSDP's collectives)."""
+        rows = micro[self.ctx.rank::self.ctx.world]
+        return (rows, True) if rows else (micro[:1], False)
 
-    def update(self, groups: list[Group]) -> dict[str, float]:
+    def update(self, groups: list[Group]) -> dict[str, float | None]:
         """PPO-clip mini-batch updates over the kept groups; returns averaged update metrics."""
-        o = self.opts
-        plan = []  # per mini-batch: its micro-batches as (views, old log-probs, reference log-probs)
-        with torch.no_grad():  # old (and reference) log-probs, from the policy that sampled
-            for start in range(0, len(groups), o.mini_batch_prompts):
-                micros = []
-                for mb in self.micro_batches(groups[start:start + o.mini_batch_prompts]):
-                    views = self._select(mb)
-                    ref = self._scores(self.reference, views).logprobs if self.reference is not None else None
-                    micros.append((views, self._scores(self.policy, views).logprobs, ref))
-                plan.append(micros)
+        o, world = self.opts, self.ctx.world
+        plan = []  # per mini-batch: its micro-batches as (my rows, live, old log-probs, reference log-probs)
+        for start in range(0, len(groups), o.mini_batch_prompts):
+            micros = []
+            for micro in self.micro_batches(groups[start:start + o.mini_batch_prompts]):
+                rows, live = self._my_rows(micro)
+                ref = self._reference_logprobs(rows) if self.reference is not None else None
+                micros.append((rows, live, self._score(rows, with_grad=False).logprobs, ref))
+            plan.append(micros)
         self.policy.train()
-        stats: dict[str, list[float]] = {k: [] for k in ("pg_loss", "clip_fraction", "approx_kl", "kl", "h_text",
-                                                         "h_image", "grad_norm")}
+        stats: dict[str, list[float]] = {k: [] for k in ("pg_loss", "kl", "h_text", "h_image", "grad_norm")}
+        clip_counts = torch.zeros(4)
         for _ in range(o.epochs):
             for micros in plan:
                 self.optimizer.zero_grad(set_to_none=True)
-                for views, old, ref in micros:
-                    scores = self._scores(self.policy, views)
-                    text = self._trained_text(scores)
-                    mask = text | scores.image_mask
-                    adv = torch.tensor([v.advantages[0] for v in views], device=scores.logprobs.device)
-                    pg, clip = ppo_clip_loss(scores.logprobs, old, adv, mask, o.clip_low, o.clip_high, o.aggregation)
-                    h = entropies(scores.entropy, text, scores.image_mask)
-                    loss = pg + self.control.loss(h)
+                for rows, live, old, ref in micros:
+                    scores = self._score(rows, with_grad=True)
+                    text = self._trained_text(scores) & live
+                    image = scores.image_mask & live
+                    mask = text | image
+                    adv = torch.tensor([g.advantages[k] for g, k in rows], device=old.device)
+                    clip = ppo_clip_terms(scores.logprobs, old, adv, mask, o.clip_low, o.clip_high, o.aggregation)
+                    h_sums, h_counts = entropy_sums(scores.entropy, text, image)
+                    local = torch.cat([clip.units[None], h_counts, clip.counts, clip.loss_sum.detach()[None],
+                                       h_sums.detach()])  # [12]
+                    total = all_reduce_sum(local, self.ctx)
+                    units, counts_all = total[0].clamp(min=1), total[1:4]
+                    share = entropies_from(h_sums, counts_all)  # this rank's share of the global means
+                    loss = clip.loss_sum / units + self.control.loss(share)
                     if ref is not None:
-                        kl = masked_mean(k3_kl(scores.logprobs, ref), mask)
-                        loss = loss + o.kl_coef * kl
-                        stats["kl"].append(float(kl.detach()))
-                    (loss / len(micros)).backward()
-                    self.control.update(h)
-                    stats["pg_loss"].append(float(pg.detach()))
-                    stats["clip_fraction"].append(clip.clip_fraction)
-                    stats["approx_kl"].append(clip.approx_kl)
+                        kl = masked_sum(k3_kl(scores.logprobs, ref), mask)
+                        kl_total = all_reduce_sum(torch.stack([kl.detach(), mask.sum().to(kl.dtype)]), self.ctx)
+                        loss = loss + o.kl_coef * kl / kl_total[1].clamp(min=1)
+                        stats["kl"].append(float(kl_total[0] / kl_total[1].clamp(min=1)))
+                    (loss * world / len(micros)).backward()  # × world: FSDP averages gradients over ranks
+                    means = entropies_from(total[9:12], counts_all)  # the global micro-batch's mean entropies
+                    mine = entropies_from(h_sums.detach(), h_counts)
+                    self.control.update(means if self.control.sync or not self.ctx.enabled else mine)
+                    stats["pg_loss"].append(float(total[8] / units))
+                    clip_counts += total[4:8].cpu()
                     for m in ("text", "image"):
-                        if h.value(m) is not None:
-                            stats[f"h_{m}"].append(h.value(m))
-                norm = torch.nn.utils.clip_grad_norm_([p for p in self.policy.parameters() if p.requires_grad], o.clip_grad)
-                stats["grad_norm"].append(float(norm))
+                        if means.value(m) is not None:
+                            stats[f"h_{m}"].append(means.value(m))
+                norm = torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad],
+                                                      o.clip_grad)
+                stats["grad_norm"].append(float(full_value(norm)))
                 self.optimizer.step()
         self.policy.eval()
-        return {k: (sum(v) / len(v) if v else None) for k, v in stats.items()}
+        self._refresh_sampler()
+        clip_stats = ClipStats.from_counts(clip_counts)
+        return {**{k: (sum(v) / len(v) if v else None) for k, v in stats.items()},
+                "clip_fraction": clip_stats.clip_fraction, "approx_kl": clip_stats.approx_kl}
+
+    def _refresh_sampler(self) -> None:
+        """Under FSDP: copy the gathered updated weights into every rank's sampling copy (a collective)."""
+        if not self.ctx.enabled:
+            return
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+        full = get_model_state_dict(self.model, options=StateDictOptions(full_state_dict=True, broadcast_from_rank0=False))
+        self.sampler.load_state_dict({k.removeprefix("policy."): v for k, v in full.items()})
 
     # ------------------------------------------------------------------ one RL step
     def train_step(self) -> tuple[dict[str, Any], Collected]:
@@ -322,27 +386,57 @@ class GRPOTrainer:
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, folder: str | Path) -> Path:
+        """Full (gathered) model and optimiser states, written by rank 0; every rank must call it. The entropy
+        control's state is kept per rank (unsynchronised coefficients differ between ranks)."""
         from safetensors.torch import save
+        from torch.distributed.checkpoint.state_dict import (
+            StateDictOptions,
+            get_model_state_dict,
+            get_optimizer_state_dict,
+        )
 
         from rgbench.results import write_atomic
 
+        full = StateDictOptions(full_state_dict=True, cpu_offload=True)
+        weights = get_model_state_dict(self.model, options=full)
+        optimizer = get_optimizer_state_dict(self.model, self.optimizer, options=full)
+        controls: list[Any] = [None] * self.ctx.world
+        if self.ctx.enabled:
+            torch.distributed.all_gather_object(controls, self.control.state_dict())
+        else:
+            controls = [self.control.state_dict()]
         folder = Path(folder)
-        weights = {k: v.detach().contiguous().cpu() for k, v in self.policy.state_dict().items()}
-        write_atomic(folder / MODEL_FILE, save(weights))
-        state = {"step": self.step, "cursor": self.pool.cursor, "optimizer": self.optimizer.state_dict(),
-                 "entropy_control": self.control.state_dict(), "rng_cpu": torch.get_rng_state()}
-        buffer = io.BytesIO()
-        torch.save(state, buffer)
-        write_atomic(folder / STATE_FILE, buffer.getvalue())
+        if self.ctx.is_main:
+            write_atomic(folder / MODEL_FILE, save({k: v.contiguous() for k, v in weights.items()}))
+            state = {"step": self.step, "cursor": self.pool.cursor, "optimizer": optimizer,
+                     "entropy_control": controls, "rng_cpu": torch.get_rng_state()}
+            buffer = io.BytesIO()
+            torch.save(state, buffer)
+            write_atomic(folder / STATE_FILE, buffer.getvalue())
+        self.ctx.barrier()
         return folder
 
     def load(self, folder: str | Path) -> None:
         from safetensors.torch import load_file
+        from torch.distributed.checkpoint.state_dict import (
+            StateDictOptions,
+            set_model_state_dict,
+            set_optimizer_state_dict,
+        )
 
         folder = Path(folder)
-        self.policy.load_state_dict(load_file(str(folder / MODEL_FILE)))
+        full = StateDictOptions(full_state_dict=True)
+        set_model_state_dict(self.model, load_file(str(folder / MODEL_FILE)), options=full)
         state = torch.load(folder / STATE_FILE, weights_only=True)
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.control.load_state_dict(state["entropy_control"])
+        set_optimizer_state_dict(self.model, self.optimizer, state["optimizer"], options=full)
+        controls = state["entropy_control"]
+        self.control.load_state_dict(controls[self.ctx.rank] if len(controls) == self.ctx.world else controls[0])
         torch.set_rng_state(state["rng_cpu"])
         self.step, self.pool.cursor = state["step"], state["cursor"]
+        self._refresh_sampler()
+
+    def export_state(self) -> dict[str, torch.Tensor]:
+        """The policy's full state dict (gathered under FSDP; every rank gets it), keyed as `policy.state_dict()`."""
+        if not self.ctx.enabled:
+            return self.policy.state_dict()
+        return self.sampler.state_dict()

@@ -11,7 +11,8 @@
       leakage.json                    training/evaluation overlap warnings (also in summary.json)
       summary.json
 
-Rerunning the same command resumes from checkpoint/ and continues exactly (same rollouts, same metrics).
+Rerunning the same command resumes from checkpoint/ and continues exactly (same rollouts, same metrics). Under
+torchrun only rank 0 writes files; every rank takes part in the collectives.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from rgbench.devices import resolve_device
 from rgbench.progress import Progress
 from rgbench.results import JsonlLog, dumps_row, write_atomic, write_json
+from rgbench.train.distributed import DistContext
 from rgbench.train.grpo import STATE_FILE, Collected, GRPOOptions, GRPOTrainer
 from rgbench.train.rewards import RewardTerm, build_reward
 
@@ -77,29 +79,33 @@ def rollout_rows(collected: Collected) -> list[dict[str, Any]]:
             for i, g in enumerate(collected.groups) for k in range(len(g.rewards))]
 
 
-def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None,
-             warn: Callable[[str], None] = print) -> dict[str, Any]:
-    """Train (or resume) into `run_dir`; returns the summary."""
+def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Callable[[str], None] = print,
+             ctx: DistContext | None = None) -> dict[str, Any]:
+    """Train (or resume) into `run_dir`; returns the summary. Under torchrun only rank 0 writes files."""
     from rgbench.policy.zoo import open_policy
     from rgbench.train.leakage import leakage_warnings
     from rgbench.train.validation import toy_geneval_validation
 
-    policy = open_policy(cfg.model, device=str(resolve_device(device)), dtype="fp32")
+    ctx = ctx or DistContext()
+    policy = open_policy(cfg.model, device=str(ctx.device(resolve_device(device))), dtype="fp32")
     prompts = load_prompts(cfg.prompts, cfg.prompt_limit)
     warnings = leakage_warnings([p for _, p in prompts], [t.name for t in cfg.rewards])
-    write_json(run_dir / "leakage.json", {"warnings": warnings})  # recorded before training starts
-    for warning in warnings:
-        warn(warning)
-    trainer = GRPOTrainer(policy, prompts, build_reward(cfg.rewards), cfg.train)
+    if ctx.is_main:
+        write_json(run_dir / "leakage.json", {"warnings": warnings})  # recorded before training starts
+        for warning in warnings:
+            warn(warning)
+    trainer = GRPOTrainer(policy, prompts, build_reward(cfg.rewards), cfg.train, ctx)
     checkpoint = run_dir / "checkpoint"
     if (checkpoint / STATE_FILE).is_file():
         trainer.load(checkpoint)
-    metrics = JsonlLog(run_dir / "metrics.jsonl", key="step")
-    validation = JsonlLog(run_dir / "validation.jsonl", key="step")
+    metrics = JsonlLog(run_dir / "metrics.jsonl", key="step") if ctx.is_main else None
+    validation = JsonlLog(run_dir / "validation.jsonl", key="step") if ctx.is_main else None
 
-    def validate() -> None:
+    def validate() -> None:  # rank 0 only: the sampler generates without collectives
+        if validation is None:
+            return
         if cfg.eval_every and trainer.step % cfg.eval_every == 0 and trainer.step not in validation:
-            scores = toy_geneval_validation(policy, cot=cfg.train.generation.cot, cfg_weight=cfg.eval_cfg,
+            scores = toy_geneval_validation(trainer.sampler, cot=cfg.train.generation.cot, cfg_weight=cfg.eval_cfg,
                                             max_cot_tokens=cfg.train.generation.max_cot_tokens,
                                             limit=cfg.eval_limit, seed=cfg.train.seed)
             validation.append([{"step": trainer.step, **scores}])
@@ -108,10 +114,11 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None,
     with Progress(total=cfg.train.steps, desc="grpo", unit="step", completed=trainer.step) as bar:
         while trainer.step < cfg.train.steps:
             row, collected = trainer.train_step()
-            if cfg.log_rollouts:
+            if ctx.is_main and cfg.log_rollouts:
                 write_atomic(run_dir / "rollouts" / f"step_{trainer.step:05d}.jsonl",
                              "".join(dumps_row(r) + "\n" for r in rollout_rows(collected)))
-            metrics.append([row])
+            if metrics is not None:
+                metrics.append([row])
             validate()
             if trainer.step % cfg.save_every == 0 or trainer.step == cfg.train.steps:
                 trainer.save(checkpoint)
@@ -119,10 +126,13 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None,
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    policy.eval().save(run_dir / "model")
-    rows = metrics.rows()
+    if ctx.is_main:
+        trainer.sampler.eval().save(run_dir / "model")  # the full weights (under FSDP: the refreshed copy)
+    ctx.barrier()
+    rows = metrics.rows() if metrics is not None else []
     return {"steps": trainer.step, "prompts": len(prompts), "rewards": [t.name for t in cfg.rewards],
             "entropy_control": cfg.train.entropy.control,
             "first_reward": rows[0]["reward_mean"] if rows else None,
             "final_reward": rows[-1]["reward_mean"] if rows else None,
-            "validation": validation.rows(), "warnings": warnings, "model": str(run_dir / "model")}
+            "validation": validation.rows() if validation is not None else [], "warnings": warnings,
+            "world_size": ctx.world, "model": str(run_dir / "model")}

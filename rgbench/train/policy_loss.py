@@ -25,28 +25,41 @@ def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return masked_sum(values, mask) / mask.sum().clamp(min=1)
 
 
-Aggregation = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+# An aggregation turns per-slot values into (sum over its units, number of units), so that data-parallel ranks
+# can add both over the global micro-batch before dividing; one process divides its own.
+Aggregation = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 AGGREGATIONS: Registry[Aggregation] = Registry("loss aggregation")
 
 
 @AGGREGATIONS.register("token-mean")
-def token_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def token_mean(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """All trained tokens of the micro-batch count equally (the official setting): long sequences weigh more."""
-    return masked_mean(values, mask)
+    return masked_sum(values, mask), mask.sum()
 
 
 @AGGREGATIONS.register("seq-mean-token-mean")
-def seq_mean_token_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def seq_mean_token_mean(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Each sequence's token mean, then the mean over sequences (original GRPO)."""
     per_seq = (values * mask).sum(-1) / mask.sum(-1).clamp(min=1)  # [R]
-    has = mask.any(-1)
-    return per_seq[has].mean() if has.any() else values.sum() * 0
+    return per_seq.sum(), mask.any(-1).sum()
 
 
 @AGGREGATIONS.register("seq-mean-token-sum")
-def seq_mean_token_sum(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def seq_mean_token_sum(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Each sequence's token sum, then the mean over sequences (Dr. GRPO without the length normaliser)."""
-    return (values * mask).sum(-1).mean()
+    return (values * mask).sum(), torch.tensor(values.shape[0], device=values.device)
+
+
+@dataclass
+class ClipTerms:
+    """One (rank's share of a) micro-batch's PPO-clip sums; `stats` turns global sums into the metrics."""
+
+    loss_sum: torch.Tensor  # carries gradient
+    units: torch.Tensor  # denominator of the aggregation
+    counts: torch.Tensor  # [4] no gradient: clipped tokens, Σ ratio, Σ (old − new), trained tokens
+
+    def loss(self) -> torch.Tensor:
+        return self.loss_sum / self.units.clamp(min=1)
 
 
 @dataclass
@@ -55,11 +68,16 @@ class ClipStats:
     ratio_mean: float
     approx_kl: float  # mean(old − new log-prob): how far the update has moved from the rollout policy
 
+    @classmethod
+    def from_counts(cls, counts: torch.Tensor) -> ClipStats:
+        n = float(counts[3].clamp(min=1))
+        return cls(float(counts[0]) / n, float(counts[1]) / n, float(counts[2]) / n)
 
-def ppo_clip_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: torch.Tensor,
-                  mask: torch.Tensor, clip_low: float = 0.2, clip_high: float = 0.2,
-                  aggregation: str = "token-mean") -> tuple[torch.Tensor, ClipStats]:
-    """PPO-clip: per token max(−A·ρ, −A·clip(ρ, 1 − ε_low, 1 + ε_high)), ρ = exp(logπθ − logπold), aggregated.
+
+def ppo_clip_terms(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: torch.Tensor,
+                   mask: torch.Tensor, clip_low: float = 0.2, clip_high: float = 0.2,
+                   aggregation: str = "token-mean") -> ClipTerms:
+    """PPO-clip: per token max(−A·ρ, −A·clip(ρ, 1 − ε_low, 1 + ε_high)), ρ = exp(logπθ − logπold), as sums.
 
     logprobs, old_logprobs, mask: [R, T]; advantages: [R] (broadcast to every token of the sequence) or [R, T].
     """
@@ -71,12 +89,19 @@ def ppo_clip_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages
     unclipped = -advantages * ratio
     clipped = -advantages * ratio.clamp(1.0 - clip_low, 1.0 + clip_high)
     per_token = torch.maximum(unclipped, clipped)  # [R, T]
-    loss = AGGREGATIONS.get(aggregation)(per_token, mask)
+    loss_sum, units = AGGREGATIONS.get(aggregation)(per_token, mask)
     with torch.no_grad():
-        stats = ClipStats(clip_fraction=float(masked_mean((clipped > unclipped).to(mask.dtype), mask)),
-                          ratio_mean=float(masked_mean(ratio, mask)),
-                          approx_kl=float(masked_mean(-log_ratio, mask)))
-    return loss, stats
+        counts = torch.stack([masked_sum((clipped > unclipped).to(mask.dtype), mask), masked_sum(ratio, mask),
+                              masked_sum(-log_ratio, mask), mask.sum()])  # [4]
+    return ClipTerms(loss_sum, units.to(logprobs.dtype), counts)
+
+
+def ppo_clip_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: torch.Tensor,
+                  mask: torch.Tensor, clip_low: float = 0.2, clip_high: float = 0.2,
+                  aggregation: str = "token-mean") -> tuple[torch.Tensor, ClipStats]:
+    """The aggregated PPO-clip loss of one micro-batch on one process, and its statistics."""
+    terms = ppo_clip_terms(logprobs, old_logprobs, advantages, mask, clip_low, clip_high, aggregation)
+    return terms.loss(), ClipStats.from_counts(terms.counts)
 
 
 def k3_kl(logprobs: torch.Tensor, ref_logprobs: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,57 @@
+"""Run a few GRPO steps (torchrun or plain python) and dump the metrics and a weight summary to JSON.
+
+    python -m torch.distributed.run --nproc_per_node 2 tests/helpers/dist_grpo.py OUT.json CKPT_DIR
+
+Also trains 1 step, checkpoints, loads into a differently initialised policy and takes the second step, to check
+that distributed GRPO checkpoints resume exactly.
+"""
+
+import hashlib
+import json
+import sys
+
+import torch
+
+from rgbench.policy.generate import GenerationOptions
+from rgbench.toy.policy import build_toy_policy
+from rgbench.train.distributed import init_distributed
+from rgbench.train.grpo import EntropyOptions, GRPOOptions, GRPOTrainer
+from rgbench.train.judges import Verdict
+
+PROMPTS = [(f"p{i}", t) for i, t in enumerate(["a red circle", "two squares", "a blue triangle above a green cross",
+                                              "a white ring", "three diamonds", "a black square left of a pink circle"])]
+OPTS = GRPOOptions(steps=2, prompts_per_step=4, samples_per_prompt=4, mini_batch_prompts=2, micro_batch=4, lr=1e-3,
+                   max_generation_batches=2, generation=GenerationOptions(cot=True, cfg_weight=1.0, max_cot_tokens=6),
+                   entropy=EntropyOptions("adaptive", {"target_text": 0.5, "target_image": 1.0, "sync": True}))
+TIMING = ("seconds_rollout", "seconds_reward", "seconds_update")
+
+
+class CoinJudge:
+    name = "coin"
+
+    def judge(self, prompts, images):
+        return [Verdict(float(hashlib.sha256(im.tobytes()).digest()[0] % 2), "coin") for im in images]
+
+
+def main(out: str, ckpt: str) -> None:
+    ctx = init_distributed(torch.device("cpu"))
+    trainer = GRPOTrainer(build_toy_policy(seed=0), PROMPTS, CoinJudge(), OPTS, ctx)
+    rows = [{k: v for k, v in trainer.train_step()[0].items() if k not in TIMING} for _ in range(OPTS.steps)]
+    state = trainer.export_state()
+    first = GRPOTrainer(build_toy_policy(seed=0), PROMPTS, CoinJudge(), OPTS, ctx)
+    first.train_step()
+    first.save(ckpt)
+    second = GRPOTrainer(build_toy_policy(seed=3), PROMPTS, CoinJudge(), OPTS, ctx)
+    second.load(ckpt)
+    resumed = {k: v for k, v in second.train_step()[0].items() if k not in TIMING}
+    if ctx.is_main:
+        head = state["janus.lm_head.weight"].flatten()[:64].tolist()
+        norms = {k: float(v.float().norm()) for k, v in state.items() if v.is_floating_point()}
+        with open(out, "w") as f:
+            json.dump({"world": ctx.world, "metrics": rows, "lm_head": head, "norms": norms, "resumed": resumed}, f)
+    if ctx.enabled:
+        torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
