@@ -150,3 +150,17 @@ def test_resume_continues_exactly(tmp_path):
     row, _ = resumed.train_step()
     assert {k: v for k, v in row.items() if k not in TIMING} == {k: v for k, v in rows[1].items() if k not in TIMING}
     assert torch.equal(weights(resumed.policy), weights(straight.policy))
+
+
+def test_prompt_sources(tmp_path):
+    from rgbench.train.grpo_run import load_prompts
+
+    some = load_prompts("toy:position,colors")
+    assert some and len(some) < len(load_prompts("toy"))
+    with pytest.raises(ValueError, match="no toy training prompts of task"):
+        load_prompts("toy:positon")
+    (tmp_path / "p.txt").write_text("a dog\n\na cat\n")
+    assert load_prompts(str(tmp_path / "p.txt")) == [("0", "a dog"), ("2", "a cat")]
+    (tmp_path / "p.jsonl").write_text('{"id": "x", "prompt": "a dog"}\n{"text": "no prompt"}\n')
+    with pytest.raises(ValueError, match="needs a 'prompt' field"):
+        load_prompts(str(tmp_path / "p.jsonl"))

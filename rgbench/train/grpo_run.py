@@ -34,7 +34,8 @@ from rgbench.train.rewards import RewardTerm, build_reward
 @dataclass
 class GRPOConfig:
     model: str = "toy-init"  # the starting policy: a name, an id or a folder (e.g. an SFT run's model/)
-    prompts: str = "toy"  # "toy" (the toy training prompts), a .txt file (one prompt per line) or a .jsonl (id, prompt)
+    prompts: str = "toy"  # "toy" (the toy training prompts; "toy:task,task" keeps those tasks), a .txt file (one
+    # prompt per line) or a .jsonl (id, prompt)
     prompt_limit: int | None = None  # use only the first N prompts
     rewards: list[RewardTerm] = field(default_factory=lambda: [RewardTerm("toy-large")])
     save_every: int = 25  # RL steps between checkpoints
@@ -46,11 +47,16 @@ class GRPOConfig:
 
 
 def load_prompts(source: str, limit: int | None = None) -> list[tuple[str, str]]:
-    """(id, prompt) pairs from the toy training set or a file."""
-    if source == "toy":
+    """(id, prompt) pairs from the toy training set (all, or "toy:task,task") or a file."""
+    if source == "toy" or source.startswith("toy:"):
         from rgbench.toy.datasets import load_train
 
-        pairs = [(r["id"], r["prompt"]) for r in load_train()]
+        rows = load_train()
+        tasks = [t for t in source.partition(":")[2].split(",") if t]
+        unknown = sorted(set(tasks) - {r["task"] for r in rows})
+        if unknown:
+            raise ValueError(f"no toy training prompts of task(s) {unknown}; tasks: {sorted({r['task'] for r in rows})}")
+        pairs = [(r["id"], r["prompt"]) for r in rows if not tasks or r["task"] in tasks]
     else:
         path = Path(source)
         if not path.is_file():
