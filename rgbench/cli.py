@@ -4,8 +4,9 @@ its results went. Commands appear here when they work."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -209,6 +210,39 @@ def print_geneval(summary: dict, run_dir: Path) -> None:
                   highlight=False)
 
 
+def _train(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
+           root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
+           errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:
+    """Resolve a training config and run it in the run store; under torchrun only rank 0 owns the run folder and
+    the other ranks train and join the collectives (they return None)."""
+    from rgbench.catalog import load_catalog
+    from rgbench.config import ConfigError, load_config
+    from rgbench.devices import resolve_device
+    from rgbench.policy.model import PolicyLoadError
+    from rgbench.registry import RegistryError
+    from rgbench.runs import Run, RunError, default_run_id, results_root
+    from rgbench.train.distributed import init_distributed
+    from rgbench.weights import WeightsNotFound
+
+    load_catalog()
+    try:
+        cfg = load_config(kind, config, overrides)
+        rid = run_id or default_run_id(kind, config or "default", cfg)
+        ctx = init_distributed(resolve_device(device))  # torchrun: one process per device; else one process
+        if not ctx.is_main:
+            ctx.barrier()
+            train(results_root(root) / rid, cfg, device, ctx)
+            return None
+        with Run.open(root, rid, cfg, kind=f"train-{kind}", seed=cfg.train.seed, device=device or "auto",
+                      provenance={**provenance(cfg), "world_size": ctx.world}) as run:
+            ctx.barrier()
+            summary = train(run.dir, cfg, device, ctx)
+            run.write_summary(summary)
+    except (ConfigError, RegistryError, RunError, PolicyLoadError, WeightsNotFound, ValueError, *errors) as err:
+        fail(str(err))
+    return run.dir, summary
+
+
 @train_app.command("sft")
 def train_sft_cmd(
     config: ConfigOpt = None,
@@ -218,35 +252,15 @@ def train_sft_cmd(
     root: ResultsOpt = None,
 ) -> None:
     """Supervised fine-tuning (prompt → CoT → image, or --set train.cot=false for prompt → image); rerun to resume."""
-    from rgbench.catalog import load_catalog
-    from rgbench.config import ConfigError, load_config
-    from rgbench.devices import resolve_device
-    from rgbench.policy.model import PolicyLoadError
-    from rgbench.registry import RegistryError
-    from rgbench.runs import Run, RunError, default_run_id, results_root
-    from rgbench.train.distributed import init_distributed
     from rgbench.train.sft_data import RecordError
     from rgbench.train.sft_run import run_sft
-    from rgbench.weights import WeightsNotFound
 
-    load_catalog()
-    try:
-        cfg = load_config("sft", config, overrides)
-        rid = run_id or default_run_id("sft", config or "default", cfg)
-        ctx = init_distributed(resolve_device(device))  # torchrun: one process per device; else one process
-        if not ctx.is_main:  # only rank 0 owns the run folder; the others train and join the collectives
-            ctx.barrier()
-            run_sft(results_root(root) / rid, cfg, device, ctx)
-            return
-        with Run.open(root, rid, cfg, kind="train-sft", seed=cfg.train.seed, device=device or "auto",
-                      provenance={"model": cfg.model, "data": cfg.data, "world_size": ctx.world}) as run:
-            ctx.barrier()
-            summary = run_sft(run.dir, cfg, device, ctx)
-            run.write_summary(summary)
-    except (ConfigError, RegistryError, RunError, RecordError, PolicyLoadError, WeightsNotFound, ValueError) as err:
-        fail(str(err))
-    console.print(f"{summary['steps']} steps, loss {summary['first_loss']:.3f} → {summary['final_loss']:.3f}; "
-                  f"metrics → {run.dir}/metrics.jsonl; model → {summary['model']}", highlight=False)
+    done = _train("sft", config, overrides, device, run_id, root, lambda cfg: {"model": cfg.model, "data": cfg.data},
+                  run_sft, (RecordError,))
+    if done is not None:
+        run_dir, summary = done
+        console.print(f"{summary['steps']} steps, loss {summary['first_loss']:.3f} → {summary['final_loss']:.3f}; "
+                      f"metrics → {run_dir}/metrics.jsonl; model → {summary['model']}", highlight=False)
 
 
 @train_app.command("grpo")
@@ -259,40 +273,19 @@ def train_grpo_cmd(
 ) -> None:
     """GRPO with a judge reward and an entropy control (presets: toy, toy-no-sft, toy-small-judge,
     toy-entropy-{none,fixed,adaptive}, paper); rerun to resume; also under torchrun (FSDP2)."""
-    from rgbench.catalog import load_catalog
-    from rgbench.config import ConfigError, load_config
-    from rgbench.devices import resolve_device
-    from rgbench.policy.model import PolicyLoadError
-    from rgbench.registry import RegistryError
-    from rgbench.runs import Run, RunError, default_run_id, results_root
-    from rgbench.train.distributed import init_distributed
     from rgbench.train.grpo_run import run_grpo
-    from rgbench.weights import WeightsNotFound
-
-    load_catalog()
 
     def loud(message: str) -> None:
         err_console.print(f"[bold yellow]LEAKAGE WARNING:[/bold yellow] {escape(message)}", highlight=False)
 
-    try:
-        cfg = load_config("grpo", config, overrides)
-        rid = run_id or default_run_id("grpo", config or "default", cfg)
-        ctx = init_distributed(resolve_device(device))  # torchrun: one process per device; else one process
-        if not ctx.is_main:  # only rank 0 owns the run folder; the others train and join the collectives
-            ctx.barrier()
-            run_grpo(results_root(root) / rid, cfg, device, loud, ctx)
-            return
-        with Run.open(root, rid, cfg, kind="train-grpo", seed=cfg.train.seed, device=device or "auto",
-                      provenance={"model": cfg.model, "prompts": cfg.prompts, "world_size": ctx.world,
-                                  "rewards": [t.name for t in cfg.rewards]}) as run:
-            ctx.barrier()
-            summary = run_grpo(run.dir, cfg, device, loud, ctx)
-            run.write_summary(summary)
-    except (ConfigError, RegistryError, RunError, PolicyLoadError, WeightsNotFound, ValueError) as err:
-        fail(str(err))
-    console.print(f"{summary['steps']} steps, reward {summary['first_reward']} → {summary['final_reward']}; "
-                  f"metrics → {run.dir}/metrics.jsonl; rollouts → {run.dir}/rollouts/; model → {summary['model']}",
-                  highlight=False)
+    done = _train("grpo", config, overrides, device, run_id, root,
+                  lambda cfg: {"model": cfg.model, "prompts": cfg.prompts, "rewards": [t.name for t in cfg.rewards]},
+                  lambda run_dir, cfg, dev, ctx: run_grpo(run_dir, cfg, dev, loud, ctx))
+    if done is not None:
+        run_dir, summary = done
+        console.print(f"{summary['steps']} steps, reward {summary['first_reward']} → {summary['final_reward']}; "
+                      f"metrics → {run_dir}/metrics.jsonl; rollouts → {run_dir}/rollouts/; model → "
+                      f"{summary['model']}", highlight=False)
 
 
 @app.command("convert-janus")

@@ -5,7 +5,6 @@ checkpoint resumes exactly."""
 from pathlib import Path
 
 import pytest
-
 from helpers.launch import run_helper
 
 HELPER = Path(__file__).parent / "helpers" / "dist_grpo.py"

@@ -4,7 +4,6 @@ a distributed checkpoint resumes exactly."""
 from pathlib import Path
 
 import pytest
-
 from helpers.launch import run_helper
 
 HELPER = Path(__file__).parent / "helpers" / "dist_sft.py"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import random
 import time
 from collections.abc import Sequence
@@ -34,11 +33,12 @@ from rgbench.policy.model import Policy
 from rgbench.policy.sampling import seed_from
 from rgbench.policy.templates import clean_prompt
 from rgbench.train.advantages import group_advantages, informative_groups, refill_prompts
+from rgbench.train.checkpoint import load_checkpoint, save_checkpoint
 from rgbench.train.distributed import DistContext, all_reduce_sum, full_value, shard
 from rgbench.train.entropy_control import EntropyControl, build_entropy_control, entropies_from, entropy_sums
 from rgbench.train.judges import Judge
 from rgbench.train.policy_loss import ClipStats, k3_kl, masked_sum, ppo_clip_terms
-from rgbench.train.sft import MODEL_FILE, freeze_unused
+from rgbench.train.sft import freeze_unused
 
 STATE_FILE = "grpo_state.pt"
 
@@ -388,50 +388,17 @@ class GRPOTrainer:
     def save(self, folder: str | Path) -> Path:
         """Full (gathered) model and optimiser states, written by rank 0; every rank must call it. The entropy
         control's state is kept per rank (unsynchronised coefficients differ between ranks)."""
-        from safetensors.torch import save
-        from torch.distributed.checkpoint.state_dict import (
-            StateDictOptions,
-            get_model_state_dict,
-            get_optimizer_state_dict,
-        )
-
-        from rgbench.results import write_atomic
-
-        full = StateDictOptions(full_state_dict=True, cpu_offload=True)
-        weights = get_model_state_dict(self.model, options=full)
-        optimizer = get_optimizer_state_dict(self.model, self.optimizer, options=full)
-        controls: list[Any] = [None] * self.ctx.world
+        controls: list[Any] = [self.control.state_dict()]
         if self.ctx.enabled:
+            controls = [None] * self.ctx.world
             torch.distributed.all_gather_object(controls, self.control.state_dict())
-        else:
-            controls = [self.control.state_dict()]
-        folder = Path(folder)
-        if self.ctx.is_main:
-            write_atomic(folder / MODEL_FILE, save({k: v.contiguous() for k, v in weights.items()}))
-            state = {"step": self.step, "cursor": self.pool.cursor, "optimizer": optimizer,
-                     "entropy_control": controls, "rng_cpu": torch.get_rng_state()}
-            buffer = io.BytesIO()
-            torch.save(state, buffer)
-            write_atomic(folder / STATE_FILE, buffer.getvalue())
-        self.ctx.barrier()
-        return folder
+        return save_checkpoint(self.model, self.optimizer, folder, STATE_FILE,
+                               {"step": self.step, "cursor": self.pool.cursor, "entropy_control": controls}, self.ctx)
 
     def load(self, folder: str | Path) -> None:
-        from safetensors.torch import load_file
-        from torch.distributed.checkpoint.state_dict import (
-            StateDictOptions,
-            set_model_state_dict,
-            set_optimizer_state_dict,
-        )
-
-        folder = Path(folder)
-        full = StateDictOptions(full_state_dict=True)
-        set_model_state_dict(self.model, load_file(str(folder / MODEL_FILE)), options=full)
-        state = torch.load(folder / STATE_FILE, weights_only=True)
-        set_optimizer_state_dict(self.model, self.optimizer, state["optimizer"], options=full)
+        state = load_checkpoint(self.model, self.optimizer, folder, STATE_FILE)
         controls = state["entropy_control"]
         self.control.load_state_dict(controls[self.ctx.rank] if len(controls) == self.ctx.world else controls[0])
-        torch.set_rng_state(state["rng_cpu"])
         self.step, self.pool.cursor = state["step"], state["cursor"]
         self._refresh_sampler()
 

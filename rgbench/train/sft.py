@@ -10,25 +10,23 @@ weights_only=True).
 from __future__ import annotations
 
 import contextlib
-import io
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from rgbench.policy.model import Policy
 from rgbench.policy.sampling import seed_from
 from rgbench.policy.templates import PromptFormat
+from rgbench.train.checkpoint import load_checkpoint, save_checkpoint
 from rgbench.train.distributed import DistContext, all_reduce_sum, full_value, shard
 from rgbench.train.losses import PartWeights, TokenLosses, loss_terms, part_stats
 from rgbench.train.sft_data import SFT_FORMAT, Augmentation, Batch, SFTRecord, collate, encode_example
 
 STATE_FILE = "trainer_state.pt"
-MODEL_FILE = "model.safetensors"
 
 
 @dataclass
@@ -153,48 +151,12 @@ class SFTTrainer:
     # ------------------------------------------------------------------ checkpoints
     def save(self, folder: str | Path) -> Path:
         """Full (gathered) model and optimiser states, written by rank 0; every rank must call it."""
-        from safetensors.torch import save
-        from torch.distributed.checkpoint.state_dict import (
-            StateDictOptions,
-            get_model_state_dict,
-            get_optimizer_state_dict,
-        )
-
-        from rgbench.results import write_atomic
-
-        full = StateDictOptions(full_state_dict=True, cpu_offload=True)
-        weights = get_model_state_dict(self.model, options=full)
-        optimizer = get_optimizer_state_dict(self.model, self.optimizer, options=full)
-        folder = Path(folder)
-        if self.ctx.is_main:
-            write_atomic(folder / MODEL_FILE, save({k: v.contiguous() for k, v in weights.items()}))
-            state = {"step": self.step, "optimizer": optimizer, "scheduler": self.scheduler.state_dict(),
-                     "rng_cpu": torch.get_rng_state(),
-                     "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
-            buffer = io.BytesIO()
-            torch.save(state, buffer)
-            write_atomic(folder / STATE_FILE, buffer.getvalue())
-        if self.ctx.enabled:
-            torch.distributed.barrier()
-        return folder
+        return save_checkpoint(self.model, self.optimizer, folder, STATE_FILE,
+                               {"step": self.step, "scheduler": self.scheduler.state_dict()}, self.ctx)
 
     def load(self, folder: str | Path) -> None:
-        from safetensors.torch import load_file
-        from torch.distributed.checkpoint.state_dict import (
-            StateDictOptions,
-            set_model_state_dict,
-            set_optimizer_state_dict,
-        )
-
-        folder = Path(folder)
-        full = StateDictOptions(full_state_dict=True)
-        set_model_state_dict(self.model, load_file(str(folder / MODEL_FILE)), options=full)
-        state: dict[str, Any] = torch.load(folder / STATE_FILE, weights_only=True)
-        set_optimizer_state_dict(self.model, self.optimizer, state["optimizer"], options=full)
+        state = load_checkpoint(self.model, self.optimizer, folder, STATE_FILE)
         self.scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["rng_cpu"])
-        if state["rng_cuda"]:
-            torch.cuda.set_rng_state_all(state["rng_cuda"])
         self.step = state["step"]
 
     def export_state(self) -> dict[str, torch.Tensor]:

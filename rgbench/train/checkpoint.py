@@ -1,0 +1,65 @@
+"""Training checkpoints shared by the SFT and GRPO loops: gathered full model weights (safetensors) plus one
+`torch.save` file holding the optimiser, torch's RNG states and the loop's own state (read back with
+weights_only=True). Full states load into any world size; every rank must call both functions (they gather).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rgbench.train.distributed import DistContext
+
+MODEL_FILE = "model.safetensors"
+
+
+def save_checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer, folder: str | Path, state_file: str,
+                    extra: dict[str, Any], ctx: DistContext) -> Path:
+    """Write `folder/model.safetensors` and `folder/<state_file>` (rank 0), after gathering on every rank."""
+    from safetensors.torch import save
+    from torch.distributed.checkpoint.state_dict import (
+        StateDictOptions,
+        get_model_state_dict,
+        get_optimizer_state_dict,
+    )
+
+    from rgbench.results import write_atomic
+
+    full = StateDictOptions(full_state_dict=True, cpu_offload=True)
+    weights = get_model_state_dict(model, options=full)
+    optim = get_optimizer_state_dict(model, optimizer, options=full)
+    folder = Path(folder)
+    if ctx.is_main:
+        write_atomic(folder / MODEL_FILE, save({k: v.contiguous() for k, v in weights.items()}))
+        state = {**extra, "optimizer": optim, "rng_cpu": torch.get_rng_state(),
+                 "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        write_atomic(folder / state_file, buffer.getvalue())
+    ctx.barrier()
+    return folder
+
+
+def load_checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer, folder: str | Path,
+                    state_file: str) -> dict[str, Any]:
+    """Restore model, optimiser and RNG states; returns the loop's own entries of the state file."""
+    from safetensors.torch import load_file
+    from torch.distributed.checkpoint.state_dict import (
+        StateDictOptions,
+        set_model_state_dict,
+        set_optimizer_state_dict,
+    )
+
+    folder = Path(folder)
+    full = StateDictOptions(full_state_dict=True)
+    set_model_state_dict(model, load_file(str(folder / MODEL_FILE)), options=full)
+    state: dict[str, Any] = torch.load(folder / state_file, weights_only=True)
+    set_optimizer_state_dict(model, optimizer, state.pop("optimizer"), options=full)
+    torch.set_rng_state(state.pop("rng_cpu"))
+    cuda = state.pop("rng_cuda", [])
+    if cuda:
+        torch.cuda.set_rng_state_all(cuda)
+    return state
