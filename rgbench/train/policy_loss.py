@@ -46,8 +46,9 @@ def seq_mean_token_mean(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch
 
 @AGGREGATIONS.register("seq-mean-token-sum")
 def seq_mean_token_sum(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each sequence's token sum, then the mean over sequences (Dr. GRPO without the length normaliser)."""
-    return (values * mask).sum(), torch.tensor(values.shape[0], device=values.device)
+    """Each sequence's token sum, then the mean over sequences (Dr. GRPO without the length normaliser); a row
+    with no trained slot (a rank's placeholder row) is not a sequence."""
+    return (values * mask).sum(), mask.any(-1).sum()
 
 
 @dataclass
