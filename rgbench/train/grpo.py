@@ -362,14 +362,14 @@ class GRPOTrainer:
         t0 = time.perf_counter()
         upd = self.update(kept) if kept else {}
         t_update = time.perf_counter() - t0
-        first = [r for g in collected.groups if g.batch == 0 for r in g.rewards]
+        every = [r for g in collected.groups for r in g.rewards]  # all generation batches: uniform prompt draws
         kept_rewards = [r for g in kept for r in g.rewards]
         self.step += 1
         alpha = self.control.coefficients()
         row = {
             "step": self.step,
-            "reward_mean": float(np.mean(first)), "reward_std": float(np.std(first)),
-            "accuracy": float(np.mean([r >= 0.5 for r in first])),
+            "reward_mean": float(np.mean(every)), "reward_std": float(np.std(every)),
+            "accuracy": float(np.mean([r >= 0.5 for r in every])),
             "reward_kept_mean": float(np.mean(kept_rewards)) if kept_rewards else None,
             "kept_groups": len(kept), "generated_groups": len(collected.groups),
             "generation_batches": collected.batches,
