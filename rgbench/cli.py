@@ -38,6 +38,8 @@ err_console = Console(stderr=True)
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", help="Preset name or YAML path.")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="Override, e.g. --set world.n_classes=6 (repeatable).")]
 ResultsOpt = Annotated[Path | None, typer.Option("--results", help="Run store root [default: $RGBENCH_RESULTS or ./results].")]
+TrainDeviceOpt = Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")]
+RunIdOpt = Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the config].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -245,10 +247,7 @@ def _train(kind: str, config: str | None, overrides: list[str] | None, device: s
 
 @train_app.command("sft")
 def train_sft_cmd(
-    config: ConfigOpt = None,
-    overrides: SetOpt = None,
-    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")] = None,
-    run_id: Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the config].")] = None,
+    config: ConfigOpt = None, overrides: SetOpt = None, device: TrainDeviceOpt = None, run_id: RunIdOpt = None,
     root: ResultsOpt = None,
 ) -> None:
     """Supervised fine-tuning (prompt → CoT → image, or --set train.cot=false for prompt → image); rerun to resume."""
@@ -265,10 +264,7 @@ def train_sft_cmd(
 
 @train_app.command("grpo")
 def train_grpo_cmd(
-    config: ConfigOpt = None,
-    overrides: SetOpt = None,
-    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")] = None,
-    run_id: Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the config].")] = None,
+    config: ConfigOpt = None, overrides: SetOpt = None, device: TrainDeviceOpt = None, run_id: RunIdOpt = None,
     root: ResultsOpt = None,
 ) -> None:
     """GRPO with a judge reward and an entropy control (presets: toy, toy-no-sft, toy-small-judge,

@@ -7,10 +7,10 @@ that distributed GRPO checkpoints resume exactly.
 """
 
 import hashlib
-import json
 import sys
 
 import torch
+from launch import dump_result  # same folder: the script runs from there
 
 from rgbench.policy.generate import GenerationOptions
 from rgbench.toy.policy import build_toy_policy
@@ -44,13 +44,7 @@ def main(out: str, ckpt: str) -> None:
     second = GRPOTrainer(build_toy_policy(seed=3), PROMPTS, CoinJudge(), OPTS, ctx)
     second.load(ckpt)
     resumed = {k: v for k, v in second.train_step()[0].items() if k not in TIMING}
-    if ctx.is_main:
-        head = state["janus.lm_head.weight"].flatten()[:64].tolist()
-        norms = {k: float(v.float().norm()) for k, v in state.items() if v.is_floating_point()}
-        with open(out, "w") as f:
-            json.dump({"world": ctx.world, "metrics": rows, "lm_head": head, "norms": norms, "resumed": resumed}, f)
-    if ctx.enabled:
-        torch.distributed.destroy_process_group()
+    dump_result(ctx, out, state, metrics=rows, resumed=resumed)
 
 
 if __name__ == "__main__":

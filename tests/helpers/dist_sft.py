@@ -6,10 +6,10 @@ Also trains 2 steps, checkpoints, loads the checkpoint into a differently initia
 step, to check that distributed checkpoints resume exactly.
 """
 
-import json
 import sys
 
 import torch
+from launch import dump_result  # same folder: the script runs from there
 
 from rgbench.toy.policy import build_toy_policy
 from rgbench.train.distributed import init_distributed
@@ -33,13 +33,7 @@ def main(out: str, ckpt: str) -> None:
     second = SFTTrainer(build_toy_policy(seed=5), RECORDS, OPTS, ctx=ctx)
     second.load(ckpt)
     resumed.append(second.train_step()["loss"])
-    if ctx.is_main:
-        head = state["janus.lm_head.weight"].flatten()[:64].tolist()
-        norms = {k: float(v.float().norm()) for k, v in state.items() if v.is_floating_point()}
-        with open(out, "w") as f:
-            json.dump({"world": ctx.world, "metrics": losses, "lm_head": head, "norms": norms, "resumed": resumed}, f)
-    if ctx.enabled:
-        torch.distributed.destroy_process_group()
+    dump_result(ctx, out, state, metrics=losses, resumed=resumed)
 
 
 if __name__ == "__main__":

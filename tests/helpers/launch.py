@@ -18,3 +18,17 @@ def run_helper(helper: Path, tmp_path: Path, name: str, processes: int, port_off
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(out.read_text())
+
+
+def dump_result(ctx, out: str, state: dict, **fields) -> None:
+    """Rank 0 writes the world size, a fingerprint of the trained weights (the first 64 lm_head values and every
+    tensor's norm) and `fields` to `out`; then the process group is closed."""
+    import torch
+
+    if ctx.is_main:
+        head = state["janus.lm_head.weight"].flatten()[:64].tolist()
+        norms = {k: float(v.float().norm()) for k, v in state.items() if v.is_floating_point()}
+        with open(out, "w") as f:
+            json.dump({"world": ctx.world, "lm_head": head, "norms": norms, **fields}, f)
+    if ctx.enabled:
+        torch.distributed.destroy_process_group()
