@@ -163,7 +163,8 @@ class GRPOTrainer:
         freeze_unused(policy)
         # the sampler: the policy itself on one process, an unsharded copy (refreshed after each update) under FSDP
         self.sampler = copy.deepcopy(policy).eval().requires_grad_(False) if self.ctx.enabled else policy
-        self.reference = self._frozen_copy(policy) if opts.kl_coef > 0 else None
+        # the KL reference: a frozen, unsharded copy of the starting policy, scored like the policy
+        self.reference = PolicyScorer(self._frozen_copy(policy), opts.logit_clamp) if opts.kl_coef > 0 else None
         self.policy = policy
         self.model = shard(PolicyScorer(policy, opts.logit_clamp), list(policy.janus.model.language_model.layers),
                            self.ctx)
@@ -257,17 +258,18 @@ class GRPOTrainer:
         return Collected(groups, batches, t_roll, t_rew)
 
     # ------------------------------------------------------------------ update
-    def _score(self, rows: Sequence[tuple[Group, int]], with_grad: bool) -> SequenceScores:
+    @staticmethod
+    def _score_with(scorer: torch.nn.Module, rows: Sequence[tuple[Group, int]], with_grad: bool) -> SequenceScores:
         args = ([g.context_ids[k] for g, k in rows], [g.response_text_ids[k] for g, k in rows],
                 torch.stack([g.image_ids[k] for g, k in rows]))
         with contextlib.nullcontext() if with_grad else torch.no_grad():
-            return SequenceScores(*self.model(*args))
+            return SequenceScores(*scorer(*args))
+
+    def _score(self, rows: Sequence[tuple[Group, int]], with_grad: bool) -> SequenceScores:
+        return self._score_with(self.model, rows, with_grad)
 
     def _reference_logprobs(self, rows: Sequence[tuple[Group, int]]) -> torch.Tensor:
-        with torch.no_grad():
-            return sequence_logprobs(self.reference, [g.context_ids[k] for g, k in rows],
-                                     [g.response_text_ids[k] for g, k in rows],
-                                     torch.stack([g.image_ids[k] for g, k in rows]), clamp=self.opts.logit_clamp).logprobs
+        return self._score_with(self.reference, rows, with_grad=False).logprobs
 
     def _trained_text(self, scores: SequenceScores) -> torch.Tensor:
         """Text slots that enter the loss: all response text, or all but <begin_of_image> (the last text slot)."""
