@@ -212,7 +212,7 @@ def print_geneval(summary: dict, run_dir: Path) -> None:
                   highlight=False)
 
 
-def _train(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
+def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
            root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
            errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:
     """Resolve a training config and run it in the run store; under torchrun only rank 0 owns the run folder and
@@ -254,7 +254,7 @@ def train_sft_cmd(
     from rgbench.train.sft_data import RecordError
     from rgbench.train.sft_run import run_sft
 
-    done = _train("sft", config, overrides, device, run_id, root, lambda cfg: {"model": cfg.model, "data": cfg.data},
+    done = train_run("sft", config, overrides, device, run_id, root, lambda cfg: {"model": cfg.model, "data": cfg.data},
                   run_sft, (RecordError,))
     if done is not None:
         run_dir, summary = done
@@ -274,7 +274,7 @@ def train_grpo_cmd(
     def loud(message: str) -> None:
         err_console.print(f"[bold yellow]LEAKAGE WARNING:[/bold yellow] {escape(message)}", highlight=False)
 
-    done = _train("grpo", config, overrides, device, run_id, root,
+    done = train_run("grpo", config, overrides, device, run_id, root,
                   lambda cfg: {"model": cfg.model, "prompts": cfg.prompts, "rewards": [t.name for t in cfg.rewards]},
                   lambda run_dir, cfg, dev, ctx: run_grpo(run_dir, cfg, dev, loud, ctx))
     if done is not None:

@@ -29,3 +29,20 @@ def test_toy_base_loads_by_name_and_draws_without_a_plan():
                    GenerationOptions(cot=False, cfg_weight=5.0))
     assert out.images.shape == (2, 64, 64, 3) and out.images.dtype == np.uint8
     assert out.response_text_ids == [[], []]
+
+
+def test_toy_pretrain_cli_installs_a_loadable_checkpoint_with_its_record(tmp_path):
+    from typer.testing import CliRunner
+
+    from rgbench.cli import app
+
+    out = tmp_path / "base"
+    args = ["--quiet", "toy", "pretrain", "--results", str(tmp_path / "runs"), "--out", str(out),
+            "--set", "train.steps=2", "--set", "data_limit=8", "--set", "toy_variants=1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert {"config.json", "run_config.yaml", "run_metrics.jsonl", "run_meta.json", "run_summary.json"} <= \
+        {p.name for p in out.iterdir()}
+    assert len((out / "run_metrics.jsonl").read_text().splitlines()) == 2
+    policy = open_policy(str(out), device="cpu", dtype="fp32")
+    assert policy.spec.image_tokenizer == "toy-patch"

@@ -90,19 +90,14 @@ def pretrain_cmd(out: Annotated[Path | None, typer.Option("--out", help="Where t
                  device: Annotated[str | None, typer.Option("--device", help="cpu, cuda.")] = None) -> None:
     """Train the toy base model (prompt → image, no CoT; the `toy-base` SFT preset) and install it as `toy-base`;
     rerun to resume."""
-    from rgbench.catalog import load_catalog
-    from rgbench.config import load_config
-    from rgbench.runs import Run, default_run_id
+    from rgbench.cli import train_run
     from rgbench.toy.checkpoints import BASE_DIR, install_checkpoint
     from rgbench.train.sft_run import run_sft
 
-    load_catalog()
-    cfg = load_config("sft", "toy-base", overrides)
-    rid = default_run_id("sft", "toy-base", cfg)
-    with Run.open(root, rid, cfg, kind="train-sft", seed=cfg.train.seed, device=device or "auto",
-                  provenance={"model": cfg.model, "data": cfg.data}) as run:
-        summary = run_sft(run.dir, cfg, device)
-        run.write_summary(summary)
-    target = install_checkpoint(run.dir, out or BASE_DIR)
-    typer.echo(f"{summary['steps']} steps, loss {summary['first_loss']:.3f} → {summary['final_loss']:.3f}; "
-               f"toy base → {target}")
+    done = train_run("sft", "toy-base", overrides, device, None, root,
+                     lambda cfg: {"model": cfg.model, "data": cfg.data}, run_sft)
+    if done is not None:  # rank 0 (or the only process)
+        run_dir, summary = done
+        target = install_checkpoint(run_dir, out or BASE_DIR)
+        typer.echo(f"{summary['steps']} steps, loss {summary['first_loss']:.3f} → {summary['final_loss']:.3f}; "
+                   f"toy base → {target}")
