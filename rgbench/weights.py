@@ -72,6 +72,9 @@ def resolve_weights(model: str | Path, weights_dir: str | Path | None = None,
             raise WeightsNotFound(f"{path} exists but lacks: {', '.join(lacking)}")
         return path
     model_id = str(model)
+    if not looks_like_hub_id(model_id):
+        raise WeightsNotFound(f"model folder not found: {path} (a hub id has the form org/name; a path like this "
+                              f"must exist — e.g. train it first, or check the working directory)")
     looked = []
     for folder in candidates(model_id, weights_dir):
         lacking = missing_files(folder, required, need_weights)
@@ -79,6 +82,11 @@ def resolve_weights(model: str | Path, weights_dir: str | Path | None = None,
             return folder
         looked.append(f"  {folder}" + ("" if lacking == ["(folder)"] else f"  (incomplete, lacks: {', '.join(lacking)})"))
     raise WeightsNotFound(_not_found_message(model_id, looked, weights_dir))
+
+
+def looks_like_hub_id(model: str) -> bool:
+    """'org/name' or 'name' (what a hub id can be), not './x', '/x', '~/x' or 'a/b/c'."""
+    return not model.startswith((".", "/", "~")) and model.count("/") <= 1 and "\\" not in model
 
 
 def _not_found_message(model_id: str, looked: list[str], explicit_dir: str | Path | None) -> str:

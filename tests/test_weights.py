@@ -59,3 +59,10 @@ def test_hf_cache_snapshot_of_refs_main(tmp_path: Path):
 def test_a_local_path_wins(tmp_path: Path):
     folder = _complete(tmp_path / "my-ckpt")
     assert resolve_weights(str(folder)) == folder
+
+
+@pytest.mark.parametrize("path", ["results/toy-sft/model", "./model", "/no/such/folder", "~/nothing-here"])
+def test_a_missing_local_path_is_not_sent_to_the_hub(path: str):
+    with pytest.raises(WeightsNotFound, match="model folder not found") as info:
+        resolve_weights(path)
+    assert "hf download" not in str(info.value)
