@@ -26,3 +26,18 @@ def test_config_show_cli():
     assert out.exit_code == 0 and "max_objects: 3" in out.output
     bad = CliRunner().invoke(app, ["config", "show", "toy-world", "--set", "max_object=3"])
     assert bad.exit_code == 2 and "did you mean 'max_objects'" in bad.output
+
+
+def test_every_grpo_preset_builds_its_entropy_control_and_names_known_rewards():
+    """Loading is not enough: a preset that switches control must leave options that control accepts."""
+    from rgbench.config import presets
+    from rgbench.train.rewards import REWARDS
+
+    load_catalog()
+    controls = {}
+    for name in presets("grpo"):
+        cfg = load_config("grpo", name)
+        controls[name] = cfg.train.entropy.build().name
+        assert all(t.name in REWARDS.names() for t in cfg.rewards), name
+    assert controls["toy-entropy-none"] == "none" and controls["toy-entropy-fixed"] == "fixed"
+    assert controls["toy-entropy-adaptive"] == controls["toy"] == controls["paper"] == "adaptive"

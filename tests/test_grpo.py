@@ -13,7 +13,7 @@ from rgbench.cli import app
 from rgbench.policy.generate import GenerationOptions
 from rgbench.results import read_json, read_jsonl
 from rgbench.toy.policy import build_toy_policy
-from rgbench.train.grpo import EntropyOptions, GRPOOptions, GRPOTrainer
+from rgbench.train.grpo import AdaptiveEntropyOptions, EntropyOptions, GRPOOptions, GRPOTrainer
 from rgbench.train.judges import Verdict
 from rgbench.train.leakage import leakage_warnings
 
@@ -42,7 +42,7 @@ class ConstantJudge:
 def options(**kw) -> GRPOOptions:
     base = dict(steps=2, prompts_per_step=2, samples_per_prompt=4, mini_batch_prompts=1, micro_batch=4, lr=1e-3,
                 max_generation_batches=3, generation=GenerationOptions(cot=True, cfg_weight=1.0, max_cot_tokens=6),
-                entropy=EntropyOptions("adaptive", {"target_text": 0.5, "target_image": 1.0}))
+                entropy=EntropyOptions("adaptive", adaptive=AdaptiveEntropyOptions(0.5, 1.0)))
     base.update(kw)
     return GRPOOptions(**base)
 
@@ -138,7 +138,7 @@ TIMING = {"seconds_rollout", "seconds_reward", "seconds_update"}
 
 def test_resume_continues_exactly(tmp_path):
     def fresh() -> GRPOTrainer:
-        return GRPOTrainer(build_toy_policy(), PROMPTS, CoinJudge(), options(entropy=EntropyOptions("adaptive", {})))
+        return GRPOTrainer(build_toy_policy(), PROMPTS, CoinJudge(), options(entropy=EntropyOptions("adaptive")))
 
     straight = fresh()
     rows = [straight.train_step()[0] for _ in range(2)]

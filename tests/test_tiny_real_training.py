@@ -14,7 +14,7 @@ from PIL import Image
 from rgbench.policy.generate import GenerationOptions
 from rgbench.policy.model import load_policy
 from rgbench.policy.tiny import save_tiny_hf_janus
-from rgbench.train.grpo import EntropyOptions, GRPOOptions, GRPOTrainer
+from rgbench.train.grpo import AdaptiveEntropyOptions, EntropyOptions, GRPOOptions, GRPOTrainer
 from rgbench.train.rewards import build_reward
 from rgbench.train.sft import SFTOptions, SFTTrainer
 from rgbench.train.sft_data import read_records
@@ -56,7 +56,7 @@ def test_tiny_janus_grpo_with_a_tiny_qwen_judge_runs_two_steps(janus, qwen):
     opts = GRPOOptions(steps=2, prompts_per_step=2, samples_per_prompt=4, mini_batch_prompts=1, micro_batch=4,
                        lr=1e-3, max_generation_batches=2,
                        generation=GenerationOptions(cot=True, cfg_weight=1.0, max_cot_tokens=6),
-                       entropy=EntropyOptions("adaptive", {"target_text": 1.0, "target_image": 2.0}))
+                       entropy=EntropyOptions("adaptive", adaptive=AdaptiveEntropyOptions(1.0, 2.0)))
     prompts = [("a", "a red circle"), ("b", "two squares"), ("c", "a white ring")]
     trainer = GRPOTrainer(policy, prompts, judge, opts)
     before = torch.cat([p.detach().flatten() for p in policy.parameters() if p.requires_grad])
@@ -74,6 +74,6 @@ def test_boxed_qwen_judge_rewards_are_binary_in_a_grpo_step(janus, qwen):
                                                           "max_new_tokens": 8}}])
     opts = GRPOOptions(steps=1, prompts_per_step=1, samples_per_prompt=2, mini_batch_prompts=1, micro_batch=2,
                        filter_groups=False, generation=GenerationOptions(cot=True, cfg_weight=1.0, max_cot_tokens=4),
-                       entropy=EntropyOptions("none", {}))
+                       entropy=EntropyOptions("none"))
     row, collected = GRPOTrainer(policy, [("a", "a red circle")], judge, opts).train_step()
     assert row["kept_groups"] == 1 and {r for g in collected.groups for r in g.rewards} <= {0.0, 1.0}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import random
 import time
 from collections.abc import Sequence
@@ -49,9 +50,31 @@ def rollout_options() -> GenerationOptions:
 
 
 @dataclass
+class FixedEntropyOptions:
+    alpha: float = 0.002  # L += α·H̄; the release's entropy_coeff=-0.002 (a penalty)
+
+
+@dataclass
+class AdaptiveEntropyOptions:
+    target_text: float = 2.0  # nats
+    target_image: float = 7.0  # nats (of ln 16384 = 9.7 for Janus's codebook)
+    lr: float = 5e-5  # Adam on ψ, one step per micro-batch
+    bound: float = 5e-3  # |α| ≤ bound
+    initial_alpha: float = 0.0
+    sync: bool = False  # feed α the whole data-parallel micro-batch's entropy (the release: each rank its own)
+
+
+@dataclass
 class EntropyOptions:
+    """Which control runs, and each control's own options (a preset that switches control keeps valid options)."""
+
     control: str = "adaptive"  # ENTROPY_CONTROLS name: none | fixed | adaptive
-    options: dict[str, Any] = field(default_factory=dict)  # e.g. alpha (fixed); target_text, target_image, lr, bound
+    fixed: FixedEntropyOptions = field(default_factory=FixedEntropyOptions)
+    adaptive: AdaptiveEntropyOptions = field(default_factory=AdaptiveEntropyOptions)
+
+    def build(self) -> EntropyControl:
+        own = getattr(self, self.control, None)
+        return build_entropy_control(self.control, **(dataclasses.asdict(own) if own is not None else {}))
 
 
 @dataclass
@@ -169,7 +192,7 @@ class GRPOTrainer:
         self.model = shard(PolicyScorer(policy, opts.logit_clamp), list(policy.janus.model.language_model.layers),
                            self.ctx)
         self.pool = PromptPool(prompts, opts.seed)
-        self.control: EntropyControl = build_entropy_control(opts.entropy.control, **opts.entropy.options)
+        self.control: EntropyControl = opts.entropy.build()
         self.optimizer = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=opts.lr,
                                            betas=opts.betas, weight_decay=opts.weight_decay)
         self.step = 0

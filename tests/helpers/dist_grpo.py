@@ -15,14 +15,14 @@ from launch import dump_result  # same folder: the script runs from there
 from rgbench.policy.generate import GenerationOptions
 from rgbench.toy.policy import build_toy_policy
 from rgbench.train.distributed import init_distributed
-from rgbench.train.grpo import EntropyOptions, GRPOOptions, GRPOTrainer
+from rgbench.train.grpo import AdaptiveEntropyOptions, EntropyOptions, GRPOOptions, GRPOTrainer
 from rgbench.train.judges import Verdict
 
 PROMPTS = [(f"p{i}", t) for i, t in enumerate(["a red circle", "two squares", "a blue triangle above a green cross",
                                               "a white ring", "three diamonds", "a black square left of a pink circle"])]
 OPTS = GRPOOptions(steps=2, prompts_per_step=4, samples_per_prompt=4, mini_batch_prompts=2, micro_batch=4, lr=1e-3,
                    max_generation_batches=2, generation=GenerationOptions(cot=True, cfg_weight=1.0, max_cot_tokens=6),
-                   entropy=EntropyOptions("adaptive", {"target_text": 0.5, "target_image": 1.0, "sync": True}))
+                   entropy=EntropyOptions("adaptive", adaptive=AdaptiveEntropyOptions(0.5, 1.0, sync=True)))
 TIMING = ("seconds_rollout", "seconds_reward", "seconds_update")
 
 
