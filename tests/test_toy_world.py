@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from rgbench.cli import app
 from rgbench.geneval.position import relations
 from rgbench.image_tokenizer import ImageTokenizer
+from rgbench.prompt_sets import normalize_prompt
 from rgbench.toy.cot import parse_plan, write_plan
 from rgbench.toy.datasets import (
     DATA_DIR,
@@ -23,7 +24,6 @@ from rgbench.toy.datasets import (
     geneval_record,
     holds_out_content,
     manifest,
-    normalize,
 )
 from rgbench.toy.judges import ToyVQA
 from rgbench.toy.quality import detector_and_colour_accuracy, judge_agreement, round_trip_accuracy
@@ -54,8 +54,8 @@ def test_no_eval_prompt_in_training(files):
     t2i = [line for p, t in files.items() if p.startswith("t2i/dataset/") and p.endswith("_val.txt") for line in t.splitlines()]
     eval_prompts = [r["prompt"] for r in geneval] + dpg + t2i
     train = [json.loads(line) for line in files["train/prompts.jsonl"].splitlines()]
-    train_texts = {normalize(r["prompt"]) for r in train}
-    assert not train_texts & {normalize(p) for p in eval_prompts}
+    train_texts = {normalize_prompt(r["prompt"]) for r in train}
+    assert not train_texts & {normalize_prompt(p) for p in eval_prompts}
     held = {parse_prompt(p).key() for p in eval_prompts if holds_out_content(parse_prompt(p))}
     assert held and not held & {Spec.from_json(r["spec"]).key() for r in train}
 

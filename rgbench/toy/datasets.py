@@ -44,7 +44,6 @@ GENEVAL_TASK_STYLES = ("geneval", "caption", "tags", "objects")
 MAX_TEXT_REPEATS = 25
 
 
-normalize = normalize_prompt  # the text compared for leakage
 
 
 def holds_out_content(spec: Spec) -> bool:
@@ -135,7 +134,7 @@ def build_files(world: WorldConfig | None = None) -> dict[str, str]:
     banned: set[str] = set()
 
     def note_eval(text: str, spec: Spec) -> None:
-        eval_texts.add(normalize(text))
+        eval_texts.add(normalize_prompt(text))
         if holds_out_content(spec):
             banned.add(spec.key())
 
@@ -198,7 +197,7 @@ def _train_file(world: WorldConfig, eval_texts: set[str], banned: set[str]) -> s
         if style in ("geneval", "caption") and (len(spec.relations) > 1 or (spec.relations and len(spec.wants) != 2)):
             style = "tags"
         text = STYLES[style](spec, rng)
-        if spec.key() in banned or normalize(text) in eval_texts or repeats[text] >= MAX_TEXT_REPEATS:
+        if spec.key() in banned or normalize_prompt(text) in eval_texts or repeats[text] >= MAX_TEXT_REPEATS:
             continue
         repeats[text] += 1
         lines.append(json.dumps({"id": f"train{len(lines)}", "task": task, "style": style, "prompt": text,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rgbench.prompt_sets import normalize_prompt as normalize
+from rgbench.prompt_sets import normalize_prompt
 
 # evaluation prompt sets checked against the training prompts
 EVAL_SETS = ("toy-geneval", "toy-dpg", "toy-t2i", "geneval", "dpg", "t2i")
@@ -23,10 +23,10 @@ def prompt_overlap(train: Iterable[str], sets: Sequence[str] = EVAL_SETS) -> dic
     """Evaluation set → how many of its prompts appear (normalised) among the training prompts."""
     from rgbench.prompt_sets import load_prompt_set
 
-    seen = {normalize(p) for p in train}
+    seen = {normalize_prompt(p) for p in train}
     out = {}
     for name in sets:
-        hits = sum(normalize(it.prompt) in seen for it in load_prompt_set(name).items)
+        hits = sum(normalize_prompt(it.prompt) in seen for it in load_prompt_set(name).items)
         if hits:
             out[name] = hits
     return out
