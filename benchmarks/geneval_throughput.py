@@ -24,7 +24,8 @@ def same_detections(a, b, atol: float = 1e-4) -> bool:
 
 
 def main() -> None:
-    from rgbench.geneval.detection import BackendSpec, build_color_classifier, build_detector
+    from rgbench.backends import BackendSpec
+    from rgbench.geneval.detection import build_color_classifier, build_detector
     from rgbench.geneval.tiny import save_tiny_clip, save_tiny_mask2former
 
     ap = argparse.ArgumentParser()

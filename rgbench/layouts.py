@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
 from rgbench.prompt_sets import PromptItem
 from rgbench.registry import Registry
-from rgbench.results import write_atomic
+from rgbench.results import read_json, write_atomic
 
 
 class Layout(Protocol):
@@ -51,3 +51,13 @@ def save_png_atomic(image: np.ndarray | Image.Image, path: Path) -> None:
     buf = io.BytesIO()
     pil.save(buf, format="PNG")
     write_atomic(path, buf.getvalue())
+
+
+def generation_provenance(images: str | Path | None) -> dict[str, Any]:
+    """The generating model, seed and sample count, from an image folder's generation.json (written by
+    `rgbench generate`), for every evaluator's provenance; {} for folders made elsewhere."""
+    path = Path(images) / "generation.json" if images else None
+    if path is None or not path.is_file():
+        return {}
+    settings = read_json(path).get("settings", {})
+    return {k: settings[k] for k in ("model", "seed", "n") if k in settings}

@@ -12,6 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
+from rgbench.backends import BackendSpec
 from rgbench.geneval.clip_colors import (
     ClipColorClassifier,
     OpenClipMissing,
@@ -24,7 +25,7 @@ from rgbench.geneval.clip_colors import (
     pick_colors,
     template_average,
 )
-from rgbench.geneval.detection import COLORS, BackendSpec, Detection, build_color_classifier
+from rgbench.geneval.detection import COLORS, Detection, build_color_classifier
 from rgbench.geneval.tiny import TINY_CLIP_SIZE, save_tiny_clip
 from rgbench.weights import WeightsNotFound
 

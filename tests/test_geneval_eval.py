@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from rgbench.backends import BackendSpec
 from rgbench.cli import app
-from rgbench.geneval.detection import COLORS, DETECTORS, BackendSpec
+from rgbench.geneval.detection import COLORS, DETECTORS
 from rgbench.geneval.evaluate import Batching, GenEvalConfig, evaluate_run
 from rgbench.geneval.layout import GenEvalLayout
 from rgbench.prompt_sets import load_prompt_set

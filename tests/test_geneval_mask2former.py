@@ -12,7 +12,8 @@ import pytest
 import torch
 from PIL import Image
 
-from rgbench.geneval.detection import BackendSpec, Detection
+from rgbench.backends import BackendSpec
+from rgbench.geneval.detection import Detection
 from rgbench.geneval.mask2former import (
     geneval_classes,
     mask_boxes,

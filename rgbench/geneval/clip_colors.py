@@ -53,8 +53,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from rgbench.backends import BackendSpec
 from rgbench.devices import resolve_device
-from rgbench.geneval.detection import COLORS, BackendSpec, Detection
+from rgbench.geneval.detection import COLORS, Detection
 
 if TYPE_CHECKING:
     import torch

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from rgbench.backends import BackendSpec
 from rgbench.registry import Registry
 
 # GenEval's ten colours, in the official order (it is the argmax tie order and the order of the CLIP classifier).
@@ -54,17 +54,6 @@ class ColorClassifier(Protocol):
         """(image, detection) pairs, possibly from many images → one colour name per pair, batched inside.
         Uses the detection's label (the class goes into the text prompts), mask and box."""
         ...
-
-
-@dataclass(frozen=True)
-class BackendSpec:
-    """How to build a backend: which weights (None = the backend's default id), where, in what precision."""
-
-    model: str | None = None
-    device: str | None = None  # None: cuda when present, else cpu
-    dtype: str = "auto"  # auto: the backend's choice (fp16 autocast for CLIP on GPU as the official scorer, fp32 on CPU)
-    weights_dir: str | Path | None = None
-    batch_size: int = 8
 
 
 DETECTORS: Registry[Any] = Registry("detector")

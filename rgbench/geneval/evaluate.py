@@ -43,8 +43,9 @@ from rgbench.geneval.detections import (
 from rgbench.geneval.folder import Entry, read_metadata, scan_images
 from rgbench.geneval.rules import MissingColor, ScoringOptions, score_image
 from rgbench.geneval.summary import markdown_table, summarize
+from rgbench.layouts import generation_provenance
 from rgbench.progress import Progress
-from rgbench.results import dumps_row, read_json, write_atomic, write_json
+from rgbench.results import dumps_row, write_atomic, write_json
 from rgbench.runs import Run
 from rgbench.sharding import parse_shard
 
@@ -216,15 +217,6 @@ def prompt_set_of(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str] | N
         if seen and seen <= set(expected):
             return prompt_set.version, expected
     return "custom", None
-
-
-def generation_provenance(images: str | Path | None) -> dict[str, Any]:
-    """The generating model and seed, from the folder's generation.json when `rgbench generate` made it."""
-    path = Path(images) / "generation.json" if images else None
-    if path is None or not path.is_file():
-        return {}
-    settings = read_json(path).get("settings", {})
-    return {k: settings[k] for k in ("model", "seed", "n") if k in settings}
 
 
 def write_outputs(out: Path, rows: list[dict[str, Any]], failures: list[dict[str, Any]], label: str,

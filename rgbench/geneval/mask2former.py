@@ -44,8 +44,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from rgbench.backends import BackendSpec
 from rgbench.devices import resolve_device
-from rgbench.geneval.detection import BackendSpec, Detection
+from rgbench.geneval.detection import Detection
 from rgbench.images import as_array
 
 if TYPE_CHECKING:

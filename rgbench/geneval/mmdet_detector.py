@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from rgbench.backends import BackendSpec
 from rgbench.devices import resolve_device
-from rgbench.geneval.detection import BackendSpec, Detection
+from rgbench.geneval.detection import Detection
 from rgbench.images import as_array
 
 CONFIG_NAME = "mask2former_swin-s-p4-w7-224_lsj_8x2_50e_coco"

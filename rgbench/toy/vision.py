@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from rgbench.geneval.detection import BackendSpec, Detection
+from rgbench.backends import BackendSpec
+from rgbench.geneval.detection import Detection
 from rgbench.images import as_array, as_batch
 from rgbench.toy.render import shape_mask, texture_mask
 from rgbench.toy.spec import Seen

@@ -17,7 +17,8 @@ from rgbench.policy.model import Policy
 def toy_geneval_validation(policy: Policy, cot: bool = True, cfg_weight: float = 5.0, max_cot_tokens: int = 448,
                            samples: int = 1, limit: int | None = None, seed: int = 0, batch: int = 64) -> dict[str, Any]:
     """Overall and per-task accuracy of `samples` images per toy-GenEval prompt (first `limit` prompts)."""
-    from rgbench.geneval.detection import BackendSpec, build_color_classifier, build_detector
+    from rgbench.backends import BackendSpec
+    from rgbench.geneval.detection import build_color_classifier, build_detector
     from rgbench.geneval.evaluate import LoadedImage, detect_images
     from rgbench.geneval.rules import ScoringOptions, score_image
     from rgbench.geneval.summary import summarize
