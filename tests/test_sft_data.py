@@ -87,6 +87,18 @@ def test_condition_dropout_keeps_bos_and_trains_only_the_codes(policy):
     assert set(batch.parts[0].tolist()) == {NONE, IMAGE}
 
 
+def test_attended_dropout_trains_the_unconditional_row_generation_builds(policy):
+    from rgbench.policy.generate import build_contexts, left_pad, unconditional
+
+    ex = SFTExample("a red circle", "", [3] * 64)
+    row = encode_example(ex, policy.tokenizer, policy.ids, SFT_FORMAT, False, True, dropout_pads="attended")
+    ids, mask = left_pad(build_contexts(policy, ["a red circle"], cot=False), policy.ids.pad, policy.device)
+    assert row.text_ids == unconditional(ids, mask, policy.ids.pad)[0].tolist()
+    assert row.text_mask == mask[0].tolist() == [1] * len(row.text_ids)  # the pads are attended, as in sampling
+    with pytest.raises(KeyError):
+        encode_example(ex, policy.tokenizer, policy.ids, SFT_FORMAT, False, True, dropout_pads="hidden")
+
+
 def test_loss_is_weighted_sum_over_trained_token_count(policy):
     rows = [encode_example(SFTExample("a red circle", "red circle r1 c2", list(range(64))), policy.tokenizer,
                            policy.ids, SFT_FORMAT, True, False)]

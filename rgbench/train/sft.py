@@ -24,7 +24,15 @@ from rgbench.policy.templates import PromptFormat
 from rgbench.train.checkpoint import load_checkpoint, save_checkpoint
 from rgbench.train.distributed import DistContext, all_reduce_sum, full_value, shard
 from rgbench.train.losses import PartWeights, TokenLosses, loss_terms, part_stats
-from rgbench.train.sft_data import SFT_FORMAT, Augmentation, Batch, SFTRecord, collate, encode_example
+from rgbench.train.sft_data import (
+    DROPOUT_PADS,
+    SFT_FORMAT,
+    Augmentation,
+    Batch,
+    SFTRecord,
+    collate,
+    encode_example,
+)
 
 STATE_FILE = "trainer_state.pt"
 
@@ -42,6 +50,7 @@ class SFTOptions:
     warmup_ratio: float = 0.05
     clip: float = 1.0
     condition_dropout: float = 0.1
+    condition_dropout_pads: str = "masked"  # the release's; "attended": as generation's unconditional row
     cot: bool = True  # False: plain prompt → image (the base model)
     seed: int = 0
     weights: PartWeights = field(default_factory=PartWeights)
@@ -78,6 +87,8 @@ class SFTTrainer:
         self.ctx = ctx or DistContext()
         if opts.micro_batch % self.ctx.world:
             raise ValueError(f"micro_batch {opts.micro_batch} must split evenly over {self.ctx.world} processes")
+        if opts.condition_dropout_pads not in DROPOUT_PADS:
+            raise ValueError(f"condition_dropout_pads must be one of {DROPOUT_PADS}, not {opts.condition_dropout_pads!r}")
         self.policy, self.records, self.opts, self.fmt = policy.train(), records, opts, fmt
         freeze_unused(policy)
         if activation_checkpointing:
@@ -111,7 +122,8 @@ class SFTTrainer:
             index = self.epoch_order(epoch)[pos]
             example = self.records[index].example(o.augmentation, random.Random(seed_from(o.seed, "prompt", epoch, index)))
             drop = random.Random(seed_from(o.seed, "dropout", step, micro, r)).random() < o.condition_dropout
-            rows.append(encode_example(example, self.policy.tokenizer, self.policy.ids, self.fmt, o.cot, drop))
+            rows.append(encode_example(example, self.policy.tokenizer, self.policy.ids, self.fmt, o.cot, drop,
+                                       o.condition_dropout_pads))
         return collate(rows, self.policy.ids).to(self.policy.device)
 
     def train_step(self) -> dict[str, float]:

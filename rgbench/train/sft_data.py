@@ -8,8 +8,9 @@ One row, left-padded so that every row's image tokens sit in the same columns (a
 `part[t]` says which loss weight the prediction of token t gets (it is predicted from position t − 1):
 CoT tokens and the closing <end_of_image> / EOS are text (2.0 by default), the codes are image (1.0),
 <begin_of_image> has its own weight (0.0 by default). With condition dropout the prompt and the CoT become pads
-with attention 0 (positions follow the mask, as in the unconditional generation row) and only the codes are
-trained, so the unconditional branch CFG needs is learned.
+and only the codes are trained, so the unconditional branch CFG needs is learned. The release gives those pads
+attention 0 (`masked`: positions collapse onto BOS), while generation's unconditional row attends to them at the
+conditional row's positions (method.md §7.4); `attended` trains that row exactly as generation builds it.
 
 Prompt augmentation follows the release: one of the caption styles in `augmented_prompts` uniformly (or with
 the given weights); a list-valued style takes a random element; `tags` are joined with ","; `object_prompts`
@@ -95,8 +96,11 @@ class Encoded:
     codes: list[int]
 
 
+DROPOUT_PADS = ("masked", "attended")  # how a condition-dropped row's pads are seen (module docstring)
+
+
 def encode_example(example: SFTExample, tokenizer: Any, ids: Any, fmt: PromptFormat, cot: bool,
-                   drop_condition: bool) -> Encoded:
+                   drop_condition: bool, dropout_pads: str = "masked") -> Encoded:
     """Tokenize prompt and CoT separately (no special tokens), as HFSFTDataset does."""
     template = fmt.cot_template if cot else fmt.plain_template
     user = template.format(clean_prompt(example.prompt, fmt))  # as generation wraps it (policy.templates.wrap)
@@ -104,7 +108,8 @@ def encode_example(example: SFTExample, tokenizer: Any, ids: Any, fmt: PromptFor
     cot_ids = tokenizer.encode(example.cot, add_special_tokens=False) if cot and example.cot else []
     if drop_condition:
         cond = [ids.pad] * (len(prompt_ids) + len(cot_ids))
-        return Encoded([ids.bos, *cond, ids.boi], [NONE] * (len(cond) + 1) + [NONE], [1] + [0] * len(cond) + [1],
+        seen = {"masked": 0, "attended": 1}[dropout_pads]
+        return Encoded([ids.bos, *cond, ids.boi], [NONE] * (len(cond) + 1) + [NONE], [1] + [seen] * len(cond) + [1],
                        list(example.codes))
     return Encoded([ids.bos, *prompt_ids, *cot_ids, ids.boi], [NONE] * (1 + len(prompt_ids)) + [COT] * len(cot_ids) + [BOI],
                    [1] * (len(prompt_ids) + len(cot_ids) + 2), list(example.codes))
