@@ -163,7 +163,7 @@ def eval_geneval_cmd(
     """GenEval: detect objects, apply the official rules, write results.jsonl, summary.json and table.md.
 
     Rerun the same command to resume; `--detections` re-scores saved detections without loading a model."""
-    from rgbench.geneval.detection import BackendSpec
+    from rgbench.backends import BackendSpec
     from rgbench.geneval.detections import DetectionsError
     from rgbench.geneval.evaluate import BACKENDS, RESULTS_FILE, Batching, GenEvalConfig, evaluate_run
     from rgbench.registry import RegistryError, did_you_mean
@@ -209,6 +209,87 @@ def print_geneval(summary: dict, run_dir: Path) -> None:
     for warning in summary["warnings"]:
         err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     console.print(f"results → {run_dir}/results.jsonl, summary.json, table.md; detections → {run_dir}/raw/detections.jsonl",
+                  highlight=False)
+
+
+@eval_app.command("dpg")
+def eval_dpg_cmd(
+    questions: Annotated[Path, typer.Option("--questions", help="DPG-Bench's dpg_bench.csv (from the ELLA repo; "
+                         "not shipped), or the toy set's rgbench/toy/data/dpg/dpg_bench.csv.")],
+    images: Annotated[Path | None, typer.Option("--images", "-i", help="Flat folder of <item_id>.<ext> images, 4 samples "
+                      "tiled 2×2 (`rgbench generate -b dpg` writes it).")] = None,
+    answers: Annotated[list[Path] | None, typer.Option("--answers", "-a", help="Re-score these answers files instead of "
+                       "asking a model (repeat to merge shards).")] = None,
+    backend: Annotated[str, typer.Option("--backend", "-b", help="VQA model: toy | qwen_vl | blip | mplug (official; "
+                       "needs ModelScope).")] = "toy",
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Weights: a size (qwen_vl: 3B, 7B; blip: base, "
+                     "capfilt-large), a hub id or a folder [default: the backend's].")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="corrected (default) or official (the ELLA script's quirks: "
+                    "first CSV row skipped, categories from the last tile, failed images left out).")] = "corrected",
+    pic_num: Annotated[int, typer.Option("--pic-num", help="Tiles per image: 4 (2×2 grid, official) or 1.")] = 4,
+    resolution: Annotated[int | None, typer.Option("--resolution", help="Tile side in px [default: inferred from "
+                          "each image].")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N items of the question file.")] = None,
+    shard: Annotated[str, typer.Option("--shard", help="i/N: every N-th item from i; merge with --answers.")] = "0/1",
+    batch_size: Annotated[int, typer.Option("--batch-size", help="(image, question) pairs per model call.")] = 16,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")] = None,
+    dtype: Annotated[str, typer.Option("--dtype", help="auto (bf16/fp16 on GPU, fp32 on CPU), fp32, fp16, bf16.")] = "auto",
+    weights_dir: Annotated[Path | None, typer.Option("--weights-dir", help="Local weights folder [default: $RGBENCH_WEIGHTS].")] = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the folder and config].")] = None,
+    root: ResultsOpt = None,
+) -> None:
+    """DPG-Bench: ask every question of every tile, apply the dependency rule, write results.jsonl, summary.json
+    and table.md. Rerun the same command to resume; `--answers` re-scores saved answers without a model."""
+    from rgbench.backends import BackendSpec
+    from rgbench.dpg.evaluate import RESULTS_FILE, DPGConfig, evaluate_run
+    from rgbench.dpg.questions import QuestionFileError
+    from rgbench.dpg.scoring import MODES
+    from rgbench.dpg.tiles import PIC_NUMS
+    from rgbench.dpg.vqa import VQA_MODELS
+    from rgbench.registry import RegistryError, did_you_mean
+    from rgbench.runs import Run, RunError, default_run_id
+    from rgbench.sharding import parse_shard
+    from rgbench.weights import WeightsNotFound
+
+    if images is None and not answers:
+        fail("give --images DIR (ask a VQA model and score) or --answers FILE (re-score saved answers)")
+    if backend not in VQA_MODELS:
+        fail(f"unknown --backend '{backend}'{did_you_mean(backend, VQA_MODELS.names())}; known: {', '.join(VQA_MODELS)}")
+    if mode not in MODES:
+        fail(f"unknown --mode '{mode}'; known: {', '.join(MODES)}")
+    if pic_num not in PIC_NUMS:
+        fail(f"--pic-num must be 1 or 4, not {pic_num}")
+    try:
+        parse_shard(shard)
+    except ValueError as err:
+        fail(str(err))
+    cfg = DPGConfig(questions=str(questions), images=str(images) if images else None,
+                    answers=[str(p) for p in answers or []], backend=backend, model=model, dtype=dtype, mode=mode,
+                    pic_num=pic_num, resolution=resolution, limit=limit, shard=shard)
+    name = Path(cfg.images).name if cfg.images else Path(cfg.answers[0]).parent.name or "answers"
+    rid = run_id or default_run_id("eval-dpg", name, cfg)
+    try:
+        with Run.open(root, rid, cfg, kind="eval-dpg", seed=None, device=device or "auto",
+                      provenance={"benchmark": "dpg"}, samples_file=RESULTS_FILE) as run:
+            summary = evaluate_run(run, cfg, BackendSpec(model, device, dtype, weights_dir, batch_size))
+    except (RunError, RegistryError, ValueError, FileNotFoundError, ImportError, QuestionFileError,
+            WeightsNotFound) as err:
+        fail(str(err))
+    print_dpg(summary, run.dir)
+
+
+def print_dpg(summary: dict, run_dir: Path) -> None:
+    table = Table("category", "score", title=f"DPG-Bench ({summary['mode']} mode)")
+    for name, value in summary["l1"].items():
+        table.add_row(name, "–" if value is None else f"{value:.2f}")
+    overall = summary["overall"]
+    table.add_row("[bold]overall[/bold]", "–" if overall is None else f"[bold]{overall:.2f}[/bold]")
+    console.print(table)
+    console.print(f"{summary['scored']} items scored, {summary['failed']} failed "
+                  f"({'counted as 0' if summary['counted_as_zero'] else 'left out'})", highlight=False)
+    for warning in summary["warnings"]:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    console.print(f"results → {run_dir}/results.jsonl, summary.json, table.md; answers → {run_dir}/raw/answers.jsonl",
                   highlight=False)
 
 

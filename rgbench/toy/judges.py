@@ -75,7 +75,7 @@ def answer_question(seen: list[Seen], question: str, cell_px: int) -> float:
 
 
 class ToyVQA:
-    """Toy VQA behind the VQA interface (p_yes / answer)."""
+    """Toy VQA behind the VQA interface (`ask`; also `p_yes` / `answer`)."""
 
     name = "toy"
 
@@ -83,11 +83,21 @@ class ToyVQA:
         self.world = world or WorldConfig()
 
     def p_yes(self, images: Sequence[Any], questions: Sequence[str]) -> list[float]:
-        scenes = perceive(images, self.world)
-        return [answer_question(s, q, self.world.cell_px) for s, q in zip(scenes, questions)]
+        """Each distinct image object is perceived once (a tile is asked many questions)."""
+        unique = {id(image): image for image in images}
+        scenes = dict(zip(unique, perceive(list(unique.values()), self.world)))
+        return [answer_question(scenes[id(image)], q, self.world.cell_px) for image, q in zip(images, questions)]
 
     def answer(self, images: Sequence[Any], questions: Sequence[str]) -> list[str]:
         return ["yes" if p > 0.5 else "no" for p in self.p_yes(images, questions)]
+
+    def ask(self, images: Sequence[Any], questions: Sequence[str]) -> list[tuple[str, float | None]]:
+        return [("yes" if p > 0.5 else "no", p) for p in self.p_yes(images, questions)]
+
+
+def build_toy_vqa(spec: Any = None) -> ToyVQA:
+    """VQA_MODELS factory (the toy needs no weights)."""
+    return ToyVQA()
 
 
 class ToyJudge:
