@@ -157,17 +157,19 @@ def test_missing_arguments_and_bad_options_are_clear_errors(toy_folder, tmp_path
     assert "needs ModelScope" in evaluate(toy_folder, tmp_path, "e", "--backend", "mplug").text
 
 
-def test_a_tiny_qwen_vl_answers_through_the_command(toy_folder, tmp_path):
+@pytest.mark.parametrize("backend", ["qwen_vl", "blip"])
+def test_a_tiny_real_vqa_model_answers_through_the_command(toy_folder, tmp_path, backend):
     from rgbench.vlm.tiny import save_tiny_qwen_vl
+    from rgbench.vlm.tiny_blip import save_tiny_blip_vqa
 
-    model = save_tiny_qwen_vl(tmp_path / "qwen")
+    model = {"qwen_vl": save_tiny_qwen_vl, "blip": save_tiny_blip_vqa}[backend](tmp_path / backend)
     result = cli("eval", "dpg", "--questions", QUESTIONS, "--images", toy_folder, "--results", tmp_path,
-                 "--run-id", "q", "--limit", 1, "--backend", "qwen_vl", "--model", model)
+                 "--run-id", "q", "--limit", 1, "--backend", backend, "--model", model)
     assert result.exit_code == 0, result.output
     answers = read_jsonl(tmp_path / "q" / "raw" / "answers.jsonl")
     assert len(answers) == 4 * len(next(iter(read_questions(QUESTIONS).values())).questions)
     assert all(isinstance(a["answer"], str) and 0 <= a["p_yes"] <= 1 for a in answers)
-    assert answers[0]["backend"].startswith("qwen_vl")
+    assert answers[0]["backend"].startswith(backend)
     assert read_json(tmp_path / "q" / "summary.json")["scored"] == 1
 
 
