@@ -172,3 +172,16 @@ def test_a_missing_column_or_file_is_a_clear_error(tmp_path):
         read_questions(path)
     with pytest.raises(QuestionFileError, match="not shipped"):
         read_questions(tmp_path / "absent.csv")
+
+
+def test_a_file_of_dpg_bench_items_is_checked_against_the_shipped_prompts(items):
+    from rgbench.dpg.questions import official_file_warnings
+    from rgbench.prompt_sets import load_prompt_set
+
+    prompts = {item.key: item.prompt for item in load_prompt_set("dpg").items}
+    assert len(prompts) == 1065
+    same_text = {k: Item(k, prompts[k], v.questions) for k, v in items.items() if k in prompts}
+    warnings = official_file_warnings({**items, **same_text}, prompts)
+    assert "has 3 items" in warnings[0] and "DPG-Bench has 1065" in warnings[0] and len(warnings) == 1
+    assert "differ from DPG-Bench's prompts" in official_file_warnings(items, prompts)[1]
+    assert official_file_warnings({"toy0": items["drawtext3"]}, prompts) == []  # not DPG-Bench's items

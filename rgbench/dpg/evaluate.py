@@ -25,7 +25,7 @@ from typing import Any
 from PIL import Image
 
 from rgbench.backends import BackendSpec
-from rgbench.dpg.questions import Item, read_questions
+from rgbench.dpg.questions import Item, official_file_warnings, read_questions
 from rgbench.dpg.scoring import ItemFailure, items_for_mode, markdown_table, score_item, summarize
 from rgbench.dpg.tiles import crop_tiles, layout_warning, tile_side
 from rgbench.dpg.vqa import OFFICIAL_BACKENDS, SUBSTITUTE_NOTE, VQA, build_vqa
@@ -190,6 +190,14 @@ def selected_items(cfg: DPGConfig) -> dict[str, Item]:
     return {i: items[i] for i in chosen}
 
 
+def question_file_warnings(cfg: DPGConfig) -> list[str]:
+    """The whole question file checked against the shipped DPG-Bench prompts (count and texts)."""
+    from rgbench.prompt_sets import load_prompt_set
+
+    prompts = {item.key: item.prompt for item in load_prompt_set("dpg").items}
+    return official_file_warnings(read_questions(cfg.questions), prompts)
+
+
 def read_answer_files(paths: Sequence[str | Path]) -> tuple[list[dict], dict[str, str]]:
     """Answer records from files (shards merge), plus image failures from each file's sibling images.jsonl."""
     rows, failures = [], {}
@@ -223,6 +231,7 @@ def evaluate_run(run: Run, cfg: DPGConfig, spec: BackendSpec | None = None, batc
         image_failures = {r["item_id"]: r["error"] for r in run.raw("images", key="item_id").rows()}
         backends = [vqa.name]
     provenance = {"run_id": run.run_id, **generation_provenance(cfg.images)}
+    warnings = question_file_warnings(cfg) + warnings
     return write_outputs(run.dir, cfg, items, answers, image_failures, backends, warnings,
                          provenance, {"provenance": run.provenance})
 

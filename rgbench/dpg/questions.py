@@ -158,3 +158,19 @@ def find_cycle(parents: Mapping[int, tuple[int, ...]]) -> list[int] | None:
             if found:
                 return found
     return None
+
+
+def official_file_warnings(items: Mapping[str, Item], prompts: Mapping[str, str]) -> list[str]:
+    """For a file that holds DPG-Bench items (ids of the shipped 1,065 prompts): the item count and the prompt
+    texts against the shipped prompts. [] for other files (the toy set, a custom set)."""
+    ours = [i for i in items if i in prompts]
+    if not ours:
+        return []
+    out = []
+    if len(items) != len(prompts) or len(ours) != len(items):
+        out.append(f"the question file has {len(items)} items ({len(ours)} of DPG-Bench's); DPG-Bench has "
+                   f"{len(prompts)}: scores over a different item set are not comparable")
+    changed = [i for i in ours if " ".join(items[i].text.split()) != " ".join(prompts[i].split())]
+    if changed:
+        out.append(f"{len(changed)} item text(s) differ from DPG-Bench's prompts, e.g. '{changed[0]}'")
+    return out
