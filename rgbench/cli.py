@@ -293,6 +293,89 @@ def print_dpg(summary: dict, run_dir: Path) -> None:
                   highlight=False)
 
 
+@eval_app.command("t2i")
+def eval_t2i_cmd(
+    images: Annotated[Path | None, typer.Option("--images", "-i", help="Folder of <category>/samples/<prompt>_<NNNNNN>.png "
+                      "(`rgbench generate -b t2i` writes it), or one category folder.")] = None,
+    raw: Annotated[Path | None, typer.Option("--raw", help="Re-score an earlier run's raw/ folder (no model, no images).")] = None,
+    category: Annotated[str, typer.Option("--category", help="color, shape, texture, spatial, non_spatial, numeracy, "
+                        "complex, or all.")] = "all",
+    prompts: Annotated[str | None, typer.Option("--prompts", help="Prompt set the images come from: t2i or toy-t2i "
+                       "[default: the folder's generation.json, else t2i].")] = None,
+    backend: Annotated[str, typer.Option("--backend", "-b", help="toy, or hf (BLIP VQA + CLIP ViT-B/32 + Mask2Former via "
+                       "transformers).")] = "toy",
+    vqa_model: Annotated[str | None, typer.Option("--vqa-model", help="BLIP weights [default: capfilt-large].")] = None,
+    clip_model: Annotated[str | None, typer.Option("--clip-model", help="CLIP weights [default: openai/clip-vit-base-patch32].")] = None,
+    detector_model: Annotated[str | None, typer.Option("--detector-model", help="Detector weights (Mask2Former).")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="corrected (default) or official (\"on top of\" scores pos 0).")] = "corrected",
+    chunker: Annotated[str, typer.Option("--chunker", help="auto (spaCy when installed), builtin, spacy.")] = "auto",
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N images of each category.")] = None,
+    shard: Annotated[str, typer.Option("--shard", help="i/N: every N-th image from i.")] = "0/1",
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per model call.")] = 16,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")] = None,
+    dtype: Annotated[str, typer.Option("--dtype", help="auto, fp32, fp16, bf16.")] = "auto",
+    weights_dir: Annotated[Path | None, typer.Option("--weights-dir", help="Local weights folder [default: $RGBENCH_WEIGHTS].")] = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the folder and config].")] = None,
+    root: ResultsOpt = None,
+) -> None:
+    """T2I-CompBench: BLIP-VQA per noun phrase, CLIP similarity and detector rules per category; per-category
+    results.jsonl and summary.json, a table in the paper's columns. Rerun to resume; `--raw` re-scores."""
+    from rgbench.backends import BackendSpec
+    from rgbench.layouts import generation_provenance
+    from rgbench.registry import RegistryError
+    from rgbench.runs import Run, RunError, default_run_id
+    from rgbench.sharding import parse_shard
+    from rgbench.t2i.evaluate import BACKENDS, T2IConfig, categories_of, evaluate_run
+    from rgbench.t2i.rules import MODES
+    from rgbench.weights import WeightsNotFound
+
+    if images is None and raw is None:
+        fail("give --images DIR (run the models and score) or --raw DIR (re-score an earlier run's raw/ folder)")
+    if backend not in BACKENDS:
+        fail(f"unknown --backend '{backend}'; known: {', '.join(BACKENDS)}")
+    if mode not in MODES:
+        fail(f"unknown --mode '{mode}'; known: {', '.join(MODES)}")
+    chosen = prompts or _prompt_set_of(images) or "t2i"
+    if chosen not in ("t2i", "toy-t2i"):
+        fail(f"--prompts must be t2i or toy-t2i, not {chosen!r}")
+    cfg = T2IConfig(images=str(images) if images else None, raw=str(raw) if raw else None, category=category,
+                    prompts=chosen, backend=backend, vqa_model=vqa_model, clip_model=clip_model,
+                    detector_model=detector_model, dtype=dtype, mode=mode, limit=limit, shard=shard, chunker=chunker)
+    try:
+        parse_shard(shard)
+        categories_of(cfg)
+    except ValueError as err:
+        fail(str(err))
+    name = Path(cfg.images).name if cfg.images else Path(cfg.raw).parent.name
+    rid = run_id or default_run_id("eval-t2i", name, cfg)
+    try:
+        with Run.open(root, rid, cfg, kind="eval-t2i", seed=None, device=device or "auto",
+                      provenance={"benchmark": "t2i", **generation_provenance(cfg.images)}) as run:
+            summary = evaluate_run(run, cfg, BackendSpec(None, device, dtype, weights_dir, batch_size))
+    except (RunError, RegistryError, ValueError, FileNotFoundError, ImportError, WeightsNotFound) as err:
+        fail(str(err))
+    table = Table("category", "score", "images", "failed", title=f"T2I-CompBench ({summary['mode']} mode)")
+    for cat, entry in summary["categories"].items():
+        mark = "" if entry["official_detector"] else " †"
+        table.add_row(cat + mark, "–" if entry["score"] is None else f"{entry['score']:.4f}", str(entry["images"]),
+                      str(entry["failed"]))
+    console.print(table)
+    if summary["non_official"]:
+        err_console.print("[yellow]warning:[/yellow] † scored with a GenEval detector instead of UniDet: not "
+                          "comparable with published numbers", highlight=False)
+    console.print(f"results → {run.dir}/<category>/results.jsonl, summary.json, table.md; raw → {run.dir}/raw/",
+                  highlight=False)
+
+
+def _prompt_set_of(images: Path | None) -> str | None:
+    """The benchmark name in an image folder's generation.json (written by `rgbench generate`)."""
+    path = images / "generation.json" if images else None
+    if path is None or not path.is_file():
+        return None
+    name = str(json.loads(path.read_text()).get("settings", {}).get("prompt_set", ""))
+    return name.split(":")[0] or None
+
+
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
            root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
            errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:

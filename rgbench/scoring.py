@@ -43,6 +43,7 @@ class Benchmark(Protocol):
 BENCHMARKS: Registry[Benchmark] = Registry("benchmark")
 BENCHMARKS.register("geneval", "rgbench.geneval.evaluate:BENCHMARK")
 BENCHMARKS.register("dpg", "rgbench.dpg.evaluate:BENCHMARK")
+BENCHMARKS.register("t2i", "rgbench.t2i.evaluate:BENCHMARK")
 
 
 def load_raw(run_dir: Path, logs: tuple[str, ...]) -> dict[str, list[Record]]:

@@ -1,0 +1,459 @@
+"""`rgbench eval t2i`: category folders → model outputs (VQA per noun phrase, CLIP similarity, detections) →
+the official formulas, resumable, re-scorable without a model.
+
+    run = results/<run-id>/
+      raw/vqa.jsonl         one record per (image, noun-phrase question): question, P(yes)
+      raw/clip.jsonl        one record per image: the text compared and the cosine similarity
+      raw/detections.jsonl  one record per image: width, height, objects [{label, score, box}] (GenEval's format)
+      raw/images.jsonl      files that could not be used, with the reason
+      <category>/results.jsonl, <category>/summary.json   per image: score and details; per category: the mean
+      summary.json, table.md                              every category, the paper's columns
+
+What each category asks for (`NEEDS`): color / shape / texture → VQA; non_spatial → CLIP; spatial / numeracy →
+detections; complex → VQA, plus detections for its spatial prompts and CLIP for its action prompts. Scores are a
+pure function of those records (`rgbench.t2i.rules`), rewritten atomically at the end of every run.
+
+The official 2D-spatial and numeracy detector (UniDet, detectron2, NC licence) has no port: rgbench uses a
+GenEval detector backend, whose label space and calibration differ, so those scores (and complex, which uses
+them) are marked non-official in every result and table. 3D spatial needs a depth model and is not supported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from rgbench.backends import BackendSpec
+from rgbench.progress import Progress
+from rgbench.prompt_sets import load_prompt_set
+from rgbench.results import dumps_row, read_jsonl, write_atomic, write_json
+from rgbench.runs import Run
+from rgbench.sharding import parse_shard, select
+from rgbench.t2i import phrases, rules
+from rgbench.t2i.folder import Entry, parse_entry, scan_category, sort_entries
+
+SCORER_VERSION = "t2i-rules-1"
+CATEGORIES = ("color", "shape", "texture", "spatial", "non_spatial", "numeracy", "complex")
+TABLE_COLUMNS = (("color", "Color"), ("shape", "Shape"), ("texture", "Texture"), ("spatial", "2D-Spatial"),
+                 ("non_spatial", "Non-Spatial"), ("numeracy", "Numeracy"), ("complex", "Complex"))
+NEEDS = {"color": {"vqa"}, "shape": {"vqa"}, "texture": {"vqa"}, "non_spatial": {"clip"},
+         "spatial": {"detections"}, "numeracy": {"detections"}, "complex": {"vqa", "detections", "clip"}}
+DETECTOR_CATEGORIES = ("spatial", "numeracy", "complex")  # not the official detector here
+# --backend: the VQA model, CLIP and detector that go together.
+BACKENDS: dict[str, dict[str, str | None]] = {
+    "toy": {"vqa": "toy", "clip": None, "detector": "toy"},
+    "hf": {"vqa": "blip", "clip": "clip", "detector": "mask2former"},
+}
+
+
+@dataclass
+class T2IConfig:
+    """What decides an evaluation's numbers (config.yaml of the run; a resume must match it)."""
+
+    images: str | None = None
+    raw: str | None = None  # re-score the raw/ folder of an earlier run instead of running models
+    category: str = "all"
+    prompts: str = "t2i"  # the prompt set whose val files the images come from: t2i or toy-t2i
+    backend: str = "toy"
+    vqa_model: str | None = None
+    clip_model: str | None = None
+    detector_model: str | None = None
+    dtype: str = "auto"
+    mode: str = "corrected"
+    np_num: int = 8
+    limit: int | None = None  # first N images per category (in index order)
+    shard: str = "0/1"
+    chunker: str = "auto"  # auto (spaCy when installed, else builtin), builtin, spacy
+
+
+@dataclass
+class CategoryData:
+    """One category's prompt file and the subsets complex prompts fall in."""
+
+    prompts: list[str]
+    subsets: dict[str, str] = field(default_factory=dict)  # complex: prompt → spatial | action | spatialaction
+
+
+def category_data(prompt_set: str, category: str) -> CategoryData:
+    items = load_prompt_set(f"{prompt_set}:{category}").items
+    data = CategoryData([it.prompt for it in items])
+    if category == "complex":
+        folder = dataset_dir(prompt_set)
+        for subset in ("spatialaction", "action", "spatial"):  # the official checks spatial first, then action
+            path = folder / f"complex_val_{subset}.txt"
+            for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else []:
+                if line.strip():
+                    data.subsets[subset_key(line)] = subset
+    return data
+
+
+def subset_key(line: str) -> str:
+    """The 3-in-1 matching key: the text before the first ".", lower-case."""
+    return line.strip().split(".")[0].lower()
+
+
+def dataset_dir(prompt_set: str) -> Path:
+    base = Path(__file__).parents[1]
+    return base / ("toy/data/t2i/dataset" if prompt_set == "toy-t2i" else "t2i/data/dataset")
+
+
+@lru_cache(maxsize=2)
+def vocabulary(prompt_set: str) -> dict[str, str]:
+    return phrases.read_vocabulary((dataset_dir(prompt_set) / "new_objects.txt").read_text(encoding="utf-8"))
+
+
+def build_chunker(name: str) -> phrases.Chunker:
+    if name == "builtin":
+        return phrases.BuiltinChunker()
+    if name == "spacy":
+        return phrases.SpacyChunker()
+    if name == "auto":
+        return phrases.default_chunker()
+    raise ValueError(f"unknown chunker '{name}'; known: auto, builtin, spacy")
+
+
+# ---------------------------------------------------------------- what each image needs from the models
+@dataclass
+class Asks:
+    """The model calls one image needs."""
+
+    chunks: list[str] = field(default_factory=list)  # every noun chunk is asked; the mode picks at scoring
+    clip_text: str | None = None
+    detect: bool = False
+
+
+def asks_for(entry: Entry, data: CategoryData, chunker: phrases.Chunker) -> Asks:
+    cat, prompt = entry.category, entry.prompt
+    if cat in ("color", "shape", "texture"):
+        return Asks(chunks=phrases.question_chunks(prompt, chunker))
+    if cat == "non_spatial":
+        return Asks(clip_text=prompt)
+    if cat in ("spatial", "numeracy"):
+        return Asks(detect=True)
+    subset = data.subsets.get(subset_key(prompt), "spatialaction")
+    return Asks(chunks=phrases.question_chunks(prompt, chunker),
+                clip_text=complex_clip_text(prompt, chunker) if subset in ("action", "spatialaction") else None,
+                detect=subset in ("spatial", "spatialaction"))
+
+
+def complex_clip_text(prompt: str, chunker: phrases.Chunker) -> str:
+    """The official `--complex` CLIP text: the prompt without adjectives, tokens re-joined with single spaces.
+    Without a tagger, the modifiers inside each noun chunk (all words but determiners, numbers and the head)
+    are what is dropped."""
+    drop: set[int] = set()
+    tokens = phrases.words(prompt)
+    for chunk in chunker.noun_chunks(prompt):
+        cw = phrases.words(chunk)
+        for start in range(len(tokens) - len(cw) + 1):
+            if [t.lower() for t in tokens[start:start + len(cw)]] == [t.lower() for t in cw]:
+                drop.update(start + i for i, w in enumerate(cw[:-1])
+                            if w.lower() not in phrases.DETERMINERS and w != ",")
+                break
+    return " ".join(t for i, t in enumerate(tokens) if i not in drop)
+
+
+# ---------------------------------------------------------------- asking the models
+class Models:
+    """The backends, built on first use (a toy run never imports torch models it does not need)."""
+
+    def __init__(self, cfg: T2IConfig, spec: BackendSpec) -> None:
+        self.cfg, self.spec = cfg, spec
+        self._built: dict[str, Any] = {}
+        if cfg.backend not in BACKENDS:
+            raise ValueError(f"unknown --backend '{cfg.backend}'; known: {', '.join(BACKENDS)}")
+
+    def get(self, kind: str) -> Any:
+        if kind not in self._built:
+            self._built[kind] = self._build(kind)
+        return self._built[kind]
+
+    def _build(self, kind: str) -> Any:
+        name = BACKENDS[self.cfg.backend][kind]
+        s = self.spec
+        if kind == "vqa":
+            from rgbench.dpg.vqa import build_vqa
+
+            return build_vqa(name, BackendSpec(self.cfg.vqa_model, s.device, self.cfg.dtype, s.weights_dir, s.batch_size))
+        if kind == "clip":
+            if name is None:
+                raise ValueError(f"the {self.cfg.backend} backend has no CLIP model (the toy world has no actions): "
+                                 "non-spatial and complex action prompts need --backend hf")
+            from rgbench.vlm.clip import load_clip_similarity
+
+            return load_clip_similarity(self.cfg.clip_model, s.device, s.weights_dir, s.batch_size)
+        from rgbench.geneval.detection import build_detector
+
+        return build_detector(name, BackendSpec(self.cfg.detector_model, s.device, self.cfg.dtype, s.weights_dir, 1))
+
+
+def ask_images(run: Run, todo: Sequence[tuple[Entry, Asks]], images: Path, models: Models, step: int = 16) -> None:
+    """Run the models each image needs and append their records; images already recorded are skipped."""
+    vqa_log, clip_log = run.raw("vqa"), run.raw("clip")
+    det_log, bad_log = run.raw("detections"), run.raw("images")
+    with Progress(total=len(todo), desc="t2i", unit="img") as bar:
+        for start in range(0, len(todo), step):
+            chunk = [(e, a, _load(images / e.filename, bad_log, e)) for e, a in todo[start:start + step]]
+            chunk = [(e, a, im) for e, a, im in chunk if im is not None]
+            _ask_vqa(chunk, vqa_log, models)
+            _ask_clip(chunk, clip_log, models)
+            _detect(chunk, det_log, models)
+            bar.advance(len(todo[start:start + step]))
+
+
+def _load(path: Path, bad_log: Any, entry: Entry) -> np.ndarray | None:
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"), dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError) as err:
+        bad_log.append([{"key": entry.filename, "error": f"unreadable image: {err}"}])
+        return None
+
+
+def _ask_vqa(chunk: list, log: Any, models: Models) -> None:
+    pairs = [(e, k, c, im) for e, a, im in chunk for k, c in enumerate(a.chunks) if f"{e.filename}#{k}" not in log]
+    if not pairs:
+        return
+    vqa = models.get("vqa")
+    got = vqa.ask([im for _, _, _, im in pairs], [phrases.question(c) for _, _, c, _ in pairs])
+    n_chunks = {e.filename: len(a.chunks) for e, a, _ in chunk}
+    log.append({"key": f"{e.filename}#{k}", "filename": e.filename, "k": k, "chunk": c,
+                "question": phrases.question(c), "p_yes": p, "answer": text, "n_chunks": n_chunks[e.filename],
+                "backend": vqa.name}
+               for (e, k, c, _), (text, p) in zip(pairs, got))
+
+
+def _ask_clip(chunk: list, log: Any, models: Models) -> None:
+    todo = [(e, a.clip_text, im) for e, a, im in chunk if a.clip_text is not None and e.filename not in log]
+    if not todo:
+        return
+    clip = models.get("clip")
+    sims = clip.similarity([t for _, t, _ in todo], [im for _, _, im in todo]).tolist()
+    log.append({"key": e.filename, "filename": e.filename, "text": t, "similarity": s, "backend": clip.name}
+               for (e, t, _), s in zip(todo, sims))
+
+
+def _detect(chunk: list, log: Any, models: Models) -> None:
+    todo = [(e, im) for e, a, im in chunk if a.detect and e.filename not in log]
+    if not todo:
+        return
+    detector = models.get("detector")
+    found = detector.detect([im for _, im in todo])
+    log.append({"key": e.filename, "filename": e.filename, "width": im.shape[1], "height": im.shape[0],
+                "objects": [d.to_record() for d in dets], "backend": detector.name}
+               for (e, im), dets in zip(todo, found))
+
+
+# ---------------------------------------------------------------- scoring (pure)
+@dataclass
+class Raw:
+    vqa: dict[str, list[dict]]  # filename → its question records
+    clip: dict[str, dict]
+    detections: dict[str, dict]
+    failures: dict[str, str]
+
+
+def index_raw(vqa: list[dict], clip: list[dict], detections: list[dict], failures: list[dict]) -> Raw:
+    by_file: dict[str, list[dict]] = defaultdict(list)
+    for row in vqa:
+        by_file[row["filename"]].append(row)
+    return Raw(dict(by_file), {r["filename"]: r for r in clip}, {r["filename"]: r for r in detections},
+               {r["key"]: r["error"] for r in failures})
+
+
+def found_objects(record: Mapping[str, Any]) -> list[rules.Found]:
+    """Detections in the UniDet frame (boxes scaled from the image's pixels)."""
+    scale = rules.unidet_frame((record["width"], record["height"]))
+    return [rules.Found(o["label"], o["score"], tuple(v * scale for v in o["box"])) for o in record["objects"]]
+
+
+def score_entry(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig,
+                chunker: phrases.Chunker) -> tuple[float, dict[str, Any]]:
+    """One image's score and details; KeyError when a record it needs is missing."""
+    cat, prompt, name = entry.category, entry.prompt, entry.filename
+    if cat in ("color", "shape", "texture"):
+        return _attribute(name, raw, cfg)
+    if cat == "non_spatial":
+        sim = raw.clip[name]["similarity"]
+        return sim, {"text": raw.clip[name]["text"], "similarity": sim}
+    if cat == "spatial":
+        return rules.spatial_score(phrases.spatial_objects(prompt, chunker), phrases.relation_2d(prompt),
+                                   found_objects(raw.detections[name]), cfg.mode)
+    if cat == "numeracy":
+        wanted = [(c.name, c.count) for c in phrases.numeracy_objects(prompt, vocabulary(cfg.prompts))]
+        return rules.numeracy_score(wanted, found_objects(raw.detections[name]))
+    return _complex(entry, data, raw, cfg, chunker)
+
+
+def _attribute(name: str, raw: Raw, cfg: T2IConfig) -> tuple[float, dict[str, Any]]:
+    rows = sorted(raw.vqa.get(name, []), key=lambda r: r["k"])
+    expected = rows[0]["n_chunks"] if rows else None
+    if expected is None or len(rows) != expected:
+        raise KeyError(f"{len(rows)} of {expected if expected is not None else '?'} VQA answers recorded")
+    asked = [rows[i] for i in phrases.kept_chunks([r["chunk"] for r in rows], cfg.mode, cfg.np_num)]
+    p = [r["p_yes"] for r in asked]
+    return rules.attribute_score(p, cfg.np_num), {"questions": [r["question"] for r in asked], "p_yes": p}
+
+
+def _complex(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig,
+             chunker: phrases.Chunker) -> tuple[float, dict[str, Any]]:
+    subset = data.subsets.get(subset_key(entry.prompt), "spatialaction")
+    attribute, details = _attribute(entry.filename, raw, cfg)
+    spatial = clip = None
+    if subset in ("spatial", "spatialaction"):
+        relation = phrases.relation_2d(entry.prompt)
+        spatial, sd = rules.spatial_score(complex_objects(entry.prompt, relation, chunker), relation,
+                                          found_objects(raw.detections[entry.filename]), cfg.mode)
+        details["spatial"] = {"score": spatial, **sd}
+    if subset in ("action", "spatialaction"):
+        clip = raw.clip[entry.filename]["similarity"]
+        details["clip"] = clip
+    return rules.complex_score(subset, attribute, spatial, clip), {"subset": subset, "attribute": attribute, **details}
+
+
+def complex_objects(prompt: str, relation: str | None, chunker: phrases.Chunker) -> tuple[str, str] | None:
+    """The objects around the relation phrase: the head of the last noun chunk before it and of the first
+    after it (the official `--complex` rule takes the nearest nouns around the preposition)."""
+    if relation is None:
+        return None
+    left, _, right = prompt.partition(relation)
+    before = [c for c in chunker.noun_chunks(left) if c not in phrases.DROPPED_CHUNKS]
+    after = [c for c in chunker.noun_chunks(right) if c not in phrases.DROPPED_CHUNKS]
+    if not before or not after:
+        return None
+    pair = (phrases.head(before[-1]), phrases.head(after[0]))
+    return tuple("person" if w in phrases.PERSON_WORDS else w for w in pair)  # type: ignore[return-value]
+
+
+def score_category(entries: Sequence[Entry], data: CategoryData, raw: Raw, cfg: T2IConfig,
+                   chunker: phrases.Chunker, provenance: Mapping[str, Any]) -> tuple[list[dict], list[dict]]:
+    rows, failures = [], []
+    for e in entries:
+        if e.error or e.filename in raw.failures:
+            failures.append({"filename": e.filename, "error": e.error or raw.failures[e.filename]})
+            continue
+        try:
+            score, details = score_entry(e, data, raw, cfg, chunker)
+        except KeyError as err:
+            failures.append({"filename": e.filename, "error": f"missing model output: {err}"})
+            continue
+        rows.append({"filename": e.filename, "category": e.category, "prompt": e.prompt, "index": e.index,
+                     "score": score, "details": details, "provenance": dict(provenance)})
+    return rows, failures
+
+
+# ---------------------------------------------------------------- the run
+def categories_of(cfg: T2IConfig) -> list[str]:
+    if cfg.category == "all":
+        return [c for c in CATEGORIES if (dataset_dir(cfg.prompts) / f"{c}_val.txt").is_file()]
+    if cfg.category == "3d_spatial":
+        raise ValueError("3d_spatial needs a depth model (DPT) that rgbench does not run yet")
+    if cfg.category not in CATEGORIES:
+        from rgbench.registry import did_you_mean
+
+        raise ValueError(f"unknown --category '{cfg.category}'{did_you_mean(cfg.category, CATEGORIES)}; "
+                         f"known: {', '.join(CATEGORIES)}, all")
+    return [cfg.category]
+
+
+RAW_LOGS = ("vqa", "clip", "detections", "images")
+
+
+def read_raw(raw_dir: Path) -> Raw:
+    return index_raw(*(read_jsonl(raw_dir / f"{n}.jsonl") for n in RAW_LOGS))
+
+
+def entries_from_raw(raw: Raw, category: str, data: CategoryData) -> list[Entry]:
+    """The category's images as the raw records name them (re-scoring needs no image folder)."""
+    names = set(raw.vqa) | set(raw.clip) | set(raw.detections) | set(raw.failures)
+    known = set(data.prompts)
+    return sort_entries([parse_entry(n, category, known) for n in names if n.split("/", 1)[0] == category])
+
+
+def evaluate_run(run: Run, cfg: T2IConfig, spec: BackendSpec | None = None) -> dict[str, Any]:
+    """Run (or resume) an evaluation of the chosen categories into an open run folder; returns the summary."""
+    if cfg.images is None and cfg.raw is None:
+        raise ValueError("give an image folder (--images) or an earlier run's raw folder (--raw)")
+    chunker = build_chunker(cfg.chunker)
+    cats = {cat: category_data(cfg.prompts, cat) for cat in categories_of(cfg)}
+    if cfg.raw is not None:
+        for name in RAW_LOGS:  # keep the scored records with the run, so it re-scores on its own
+            src = Path(cfg.raw) / f"{name}.jsonl"
+            write_atomic(run.dir / "raw" / f"{name}.jsonl", src.read_text() if src.is_file() else "")
+        raw = read_raw(run.dir / "raw")
+        per_category = {cat: (entries_from_raw(raw, cat, data), data) for cat, data in cats.items()}
+    else:
+        images, per_category = Path(cfg.images), {}
+        models = Models(cfg, spec or BackendSpec())
+        for cat, data in cats.items():
+            entries = select(scan_category(images, cat, data.prompts), cfg.limit, parse_shard(cfg.shard))
+            ask_images(run, [(e, asks_for(e, data, chunker)) for e in entries if not e.error], images, models)
+            per_category[cat] = (entries, data)
+        raw = read_raw(run.dir / "raw")
+    provenance = {"run_id": run.run_id, "scorer_version": SCORER_VERSION, "mode": cfg.mode, "chunker": chunker.name,
+                  "backend": cfg.backend, "prompts": cfg.prompts}
+    return write_outputs(run.dir, cfg, per_category, raw, chunker, provenance, run.provenance)
+
+
+def write_outputs(out: Path, cfg: T2IConfig, per_category: Mapping[str, tuple[list[Entry], CategoryData]], raw: Raw,
+                  chunker: phrases.Chunker, provenance: Mapping[str, Any], run_provenance: Any) -> dict[str, Any]:
+    summary: dict[str, Any] = {"scorer_version": SCORER_VERSION, "mode": cfg.mode, "chunker": chunker.name,
+                               "backend": cfg.backend, "categories": {}, "provenance": run_provenance,
+                               "non_official": [c for c in per_category if c in DETECTOR_CATEGORIES]}
+    for cat, (entries, data) in per_category.items():
+        rows, failures = score_category(entries, data, raw, cfg, chunker, provenance)
+        scores = [r["score"] for r in rows]
+        entry = {"score": sum(scores) / len(scores) if scores else None, "images": len(rows),
+                 "failed": len(failures), "official_detector": cat not in DETECTOR_CATEGORIES}
+        write_atomic(out / cat / "results.jsonl", "".join(dumps_row(r) + "\n" for r in rows))
+        write_atomic(out / cat / "failures.jsonl", "".join(dumps_row(f) + "\n" for f in failures))
+        write_json(out / cat / "summary.json", {**entry, "category": cat, **provenance})
+        summary["categories"][cat] = entry
+    write_json(out / "summary.json", summary)
+    write_atomic(out / "table.md", markdown_table(summary, Path(cfg.images or out.name).name))
+    return summary
+
+
+def markdown_table(summary: Mapping[str, Any], label: str) -> str:
+    """The paper's columns; † marks a detector-based score (GenEval's detector, not UniDet)."""
+    cats = summary["categories"]
+    cols = [(key, title + (" †" if key in DETECTOR_CATEGORIES else "")) for key, title in TABLE_COLUMNS if key in cats]
+    cells = ["–" if cats[k]["score"] is None else f"{cats[k]['score']:.4f}" for k, _ in cols]
+    return (f"| Model | {' | '.join(t for _, t in cols)} |\n|---|{'---|' * len(cols)}\n| {label} | {' | '.join(cells)} |\n\n"
+            f"T2I-CompBench, mode `{summary['mode']}`, chunker `{summary['chunker']}`. † scored with a GenEval "
+            "detector backend instead of UniDet (no port; NC licence): not comparable with published numbers.\n")
+
+
+
+class T2IBenchmark:
+    """T2I-CompBench's scoring side in BENCHMARKS: `rgbench runs rescore RUN -o mode=official` re-scores a run
+    from its raw/ records with no model and no image folder."""
+
+    name = "t2i"
+    version = SCORER_VERSION
+    raw_logs = RAW_LOGS
+
+    def rescore(self, run_dir: Path, options: dict[str, Any], out: Path) -> dict[str, Any]:
+        import yaml
+
+        unknown = set(options) - {"mode", "np_num"}
+        if unknown:
+            raise ValueError(f"T2I re-scoring takes mode= and np_num=, not {', '.join(sorted(unknown))}")
+        cfg = T2IConfig(**yaml.safe_load((run_dir / "config.yaml").read_text()))
+        cfg.mode, cfg.np_num = options.get("mode", cfg.mode), int(options.get("np_num", cfg.np_num))
+        chunker = build_chunker(cfg.chunker)
+        raw = read_raw(run_dir / "raw")
+        per_category = {cat: (entries_from_raw(raw, cat, data), data)
+                        for cat, data in ((c, category_data(cfg.prompts, c)) for c in categories_of(cfg))}
+        provenance = {"rescored_from": str(run_dir), "scorer_version": SCORER_VERSION, "mode": cfg.mode,
+                      "chunker": chunker.name, "backend": cfg.backend, "prompts": cfg.prompts}
+        return write_outputs(out, cfg, per_category, raw, chunker, provenance, {"rescored_from": str(run_dir)})
+
+
+BENCHMARK = T2IBenchmark()

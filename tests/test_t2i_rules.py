@@ -1,0 +1,132 @@
+"""T2I-CompBench's formulas and prompt reading, each expectation worked by hand (benchmarks.md §3.3–§3.7)."""
+
+import pytest
+
+from rgbench.t2i import phrases, rules
+from rgbench.t2i.evaluate import complex_clip_text, complex_objects
+from rgbench.t2i.rules import Found
+
+CHUNKER = phrases.BuiltinChunker()
+
+
+def test_attribute_score_rounds_each_probability_then_the_product():
+    # 0.98766 → 0.9877, 0.5 → 0.5, 0.33334 → 0.3333: 0.9877 · 0.5 · 0.3333 = 0.16460… → 0.1646
+    assert rules.attribute_score([0.98766, 0.5, 0.33334]) == 0.1646
+    assert rules.attribute_score([]) == 1.0  # no question: every factor counts as 1
+    assert rules.attribute_score([0.5] * 10, np_num=8) == round(0.5 ** 8, 4)  # the 9th and 10th are ignored
+
+
+def test_unidet_frame_is_shorter_side_479_longer_at_most_480():
+    assert rules.unidet_frame((64, 64)) == pytest.approx(479 / 64)
+    assert rules.unidet_frame((512, 384)) == pytest.approx(480 / 512)  # 479/384 would make the long side 639
+    assert rules.unidet_frame((480, 479)) == pytest.approx(1.0)
+
+
+BOX_L = (0.0, 200.0, 100.0, 300.0)  # centre (50, 250)
+
+
+@pytest.mark.parametrize("relation, b, want", [
+    ("on the left of", (300.0, 200.0, 400.0, 300.0), 1.0),  # dx = 300 > 0, |dx| > |dy|, no overlap
+    ("on the right of", (300.0, 200.0, 400.0, 300.0), 0.0),  # wrong side
+    ("on the right of", (-300.0, 200.0, -200.0, 300.0), 1.0),
+    ("on the top of", (0.0, 400.0, 100.0, 500.0), 1.0),  # dy = 200 > 0: a is above b
+    ("on the bottom of", (0.0, 0.0, 100.0, 100.0), 1.0),  # dy = −200
+    ("on the left of", (250.0, 0.0, 350.0, 100.0), 1.0),  # diagonal: dx = 250 > |dy| = 200, still "left of"
+    ("on the left of", (150.0, 0.0, 250.0, 100.0), 0.0),  # diagonal: dx = 150 < |dy| = 200: "above" instead
+])
+def test_each_direction(relation, b, want):
+    assert rules.position_score(relation, BOX_L, b) == want
+
+
+def test_overlap_scales_the_position_by_one_tenth_over_iou():
+    a, b = (0.0, 0.0, 100.0, 100.0), (50.0, 0.0, 150.0, 100.0)  # IoU = 5000 / 15000 = 1/3, dx = 50 > 0
+    assert rules.iou(a, b) == pytest.approx(1 / 3)
+    assert rules.position_score("on the left of", a, b) == pytest.approx(0.1 / (1 / 3))
+
+
+def test_next_to_uses_150_px_in_the_unidet_frame():
+    a = (0.0, 0.0, 10.0, 10.0)
+    assert rules.position_score("next to", a, (400.0, 100.0, 410.0, 110.0)) == 1.0  # |dy| = 100 < 150
+    assert rules.position_score("near", a, (400.0, 300.0, 410.0, 310.0)) == pytest.approx(150 / 400)
+
+
+def test_on_top_of_scores_zero_officially_and_as_on_the_top_of_when_corrected():
+    a, b = (0.0, 0.0, 100.0, 100.0), (0.0, 300.0, 100.0, 400.0)  # a above b
+    assert rules.position_score("on top of", a, b, "official") == 0.0
+    assert rules.position_score("on top of", a, b, "corrected") == 1.0
+
+
+def test_spatial_score_weights_and_the_half_threshold():
+    a, b = Found("dog", 0.9, (0.0, 0.0, 100.0, 100.0)), Found("cat", 0.8, (300.0, 0.0, 400.0, 100.0))
+    score, d = rules.spatial_score(("dog", "cat"), "on the left of", [b, a])
+    assert score == pytest.approx(0.25 * 0.9 + 0.25 * 0.8 + 0.5) and d["pos"] == 1.0
+    wrong, d = rules.spatial_score(("dog", "cat"), "on the right of", [a, b])
+    assert d["before_threshold"] == pytest.approx(0.425) and wrong == 0.0  # < 0.5 → 0
+    alone, d = rules.spatial_score(("dog", "horse"), "on the left of", [a, b])
+    assert d["before_threshold"] == pytest.approx(0.225) and alone == 0.0  # one object: at most 0.25
+    low = Found("dog", 0.95, (0.0, 0.0, 100.0, 100.0))
+    assert rules.first_match("dog", [a, low]) is low  # the highest-scoring exact label
+    assert rules.first_match("desk", [Found("table, desk", 0.9, a.box)]) is None  # exact match only
+
+
+def test_numeracy_dedupes_with_plus_one_areas_and_scores_half_per_part():
+    big = Found("dog", 0.9, (0.0, 0.0, 99.0, 99.0))  # +1 area 10000
+    inside = Found("dog", 0.8, (0.0, 0.0, 94.0, 99.0))  # 9500, all inside big: 9500 / 9500 > 0.9 → dropped
+    other = Found("dog", 0.7, (200.0, 0.0, 299.0, 99.0))
+    cat = Found("cat", 0.6, (0.0, 0.0, 94.0, 99.0))  # same box as `inside`, another label: kept
+    assert rules.dedupe([inside, big, other, cat]) == [big, other, cat]
+    # two dogs wanted, two found → 1; three cats wanted, one found → 0.5; mean over the 2 objects = 0.75
+    score, d = rules.numeracy_score([("dog", 2), ("cat", 3)], [big, inside, other, cat])
+    assert score == pytest.approx(0.75) and d["objects"][1] == {"object": "cat", "want": 3, "found": 1}
+    fish = Found("goldfish, fish", 0.9, big.box)  # a label containing the name stands for it
+    assert rules.numeracy_score([("fish", 1)], [fish])[0] == 1.0
+    assert rules.numeracy_score([], [big])[0] == 0.0
+
+
+def test_complex_three_in_one():
+    assert rules.complex_score("spatial", 0.6, 0.8, None) == pytest.approx(0.7)
+    assert rules.complex_score("action", 0.6, None, 0.3) == pytest.approx(0.45)
+    assert rules.complex_score("spatialaction", 0.6, 0.9, 0.3) == pytest.approx(0.6)
+    with pytest.raises(ValueError, match="needs its CLIP"):
+        rules.complex_score("action", 0.6, 0.8, None)
+
+
+@pytest.mark.parametrize("prompt, chunks", [
+    ("a green bench and a blue bowl", ["a green bench", "a blue bowl"]),
+    ("rubber sole shoes and fluffy clouds", ["rubber sole shoes", "fluffy clouds"]),
+    ("a pentagonal stop sign and a spherical traffic light", ["a pentagonal stop sign", "a spherical traffic light"]),
+    ("The red hat was on top of the brown coat rack.", ["The red hat", "top", "the brown coat rack"]),
+    ("a girl on the top of a frog", ["a girl", "the top", "a frog"]),
+    ("A person is looking at a rainbow and marveling at its beauty.", ["A person", "a rainbow", "its beauty"]),
+    ("two boys", ["two boys"]),
+    ("The towering, majestic elephants strode through the savanna, their powerful trunks reaching for the leaves.",
+     ["The towering, majestic elephants", "the savanna", "their powerful trunks", "the leaves"]),
+])
+def test_builtin_chunker_on_the_val_files_patterns(prompt, chunks):
+    assert CHUNKER.noun_chunks(prompt) == chunks
+
+
+def test_questions_drop_the_relation_chunks_per_mode():
+    chunks = CHUNKER.noun_chunks("a girl on the top of a frog")
+    assert [chunks[i] for i in phrases.kept_chunks(chunks, "official")] == ["a girl", "the top", "a frog"]
+    assert [chunks[i] for i in phrases.kept_chunks(chunks, "corrected")] == ["a girl", "a frog"]
+    assert phrases.question('The "Red" Hat: (big)') == "the red hat big?"
+
+
+def test_spatial_objects_relation_and_person_mapping():
+    assert phrases.spatial_objects("a girl on the top of a frog", CHUNKER) == ("person", "frog")
+    assert phrases.relation_2d("a giraffe next to a lamp") == "next to"
+    assert phrases.relation_2d("a dog on the left of a cat near a tree") == "near"  # first in the official order
+    assert phrases.spatial_objects("a dog", CHUNKER) is None
+
+
+def test_complex_objects_and_clip_text():
+    prompt = "The red apple was next to the oval plate."
+    assert complex_objects(prompt, "next to", CHUNKER) == ("apple", "plate")
+    assert complex_clip_text(prompt, CHUNKER) == "The apple was next to the plate ."
+
+
+def test_numeracy_prompts():
+    vocab = phrases.read_vocabulary("dog - dogs\nstop sign - stop signs\ngirl - girls\n")
+    got = phrases.numeracy_objects("three stop signs, a dog and two girls", vocab)
+    assert [(c.name, c.count) for c in got] == [("stop sign", 3), ("dog", 1), ("person", 2)]
