@@ -181,3 +181,26 @@ def test_missing_weights(tmp_path, monkeypatch):
         load_blip_vqa(str(tmp_path / "nope"))
     with pytest.raises(WeightsNotFound, match="Salesforce/blip-vqa-capfilt-large"):
         load_blip_vqa("capfilt-large")
+
+
+def test_t2i_scorer_puts_enc_first_resizes_to_480_and_reads_one_decoder_step(vqa):
+    import torch
+
+    from rgbench.vlm.blip import BlipT2IScorer
+
+    scorer = BlipT2IScorer(vqa, image_size=48)  # the tiny model's patches are 8 px: 48 px = 36 patches, interpolated
+    images, questions = [np.full((20, 30, 3), 200, np.uint8), np.zeros((32, 32, 3), np.uint8)], ["a red circle?", "is there a square?"]
+    got = scorer.p_yes(images, questions)
+    model, yes, no = vqa.model, *vqa.yes_no_ids
+    for image, question, p in zip(images, questions, got):
+        pil = Image.fromarray(image).convert("RGB").resize((48, 48), Image.BICUBIC)
+        pixels = ((np.asarray(pil, np.float32) / 255 - CLIP_MEAN) / CLIP_STD).astype(np.float32)  # [48, 48, 3]
+        ids = vqa.tokenizer([question])["input_ids"][0]
+        ids[0] = scorer.enc_id
+        with torch.no_grad():
+            img = model.vision_model(torch.tensor(pixels).permute(2, 0, 1)[None], interpolate_pos_encoding=True)
+            q = model.text_encoder(torch.tensor([ids]), encoder_hidden_states=img.last_hidden_state).last_hidden_state
+            probs = torch.softmax(model.text_decoder(torch.tensor([[vqa.start_id]]), encoder_hidden_states=q).logits[0, -1], -1)
+        assert p == pytest.approx((probs[yes] / (probs[yes] + probs[no])).item(), abs=1e-4)
+    assert scorer.enc_id == vqa.start_id + 1  # the tiny vocabulary has no [ENC]: the id after [DEC]
+    assert got != vqa.p_yes(images, questions)  # not the plain HF path ([CLS] first, 32 px)

@@ -152,7 +152,7 @@ def test_tiny_blip_and_clip_score_real_prompts(tmp_path):
                      "--vqa-model", blip, "--clip-model", clip, "--results", tmp_path, "--run-id", cat)
         assert result.exit_code == 0, result.output
     vqa = read_jsonl(tmp_path / "color" / "raw" / "vqa.jsonl")
-    assert len(vqa) == 4 and all(0 <= r["p_yes"] <= 1 and r["backend"].startswith("blip") for r in vqa)
+    assert len(vqa) == 4 and all(0 <= r["p_yes"] <= 1 and r["backend"].endswith("-t2i") for r in vqa)
     rows = read_jsonl(tmp_path / "color" / "color" / "results.jsonl")
     for row in rows:
         p = [r["p_yes"] for r in sorted(vqa, key=lambda r: r["k"]) if r["filename"] == row["filename"]]

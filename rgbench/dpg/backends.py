@@ -49,6 +49,12 @@ def build_blip_vqa(spec: BackendSpec) -> Any:
     return load_blip_vqa(spec.model or BLIP_DEFAULT, spec.device, spec.dtype, spec.weights_dir, spec.batch_size)
 
 
+def build_blip_t2i(spec: BackendSpec) -> Any:
+    from rgbench.vlm.blip import BlipT2IScorer
+
+    return BlipT2IScorer(build_blip_vqa(spec))
+
+
 class MplugVQA:
     """The official DPG-Bench VQA model through ModelScope's pipeline (answer text only, one pair per call)."""
 

@@ -7,6 +7,7 @@ otherwise, e.g. ModelScope's mPLUG pipeline returns text only).
     toy      rule-based answers from the toy scene (rgbench.toy.judges.ToyVQA)
     qwen_vl  transformers Qwen2.5-VL (3B / 7B Instruct or a folder): greedy answer + next-token P(yes)
     blip     transformers BLIP VQA (Salesforce/blip-vqa-base or -capfilt-large): greedy answer + P(yes)
+    blip_t2i the same weights scored as T2I-CompBench does (480 px, [ENC] first, one decoder step)
     mplug    the official model, mPLUG-large through ModelScope (optional extra; not installable here)
 
 Only `mplug` gives official DPG-Bench numbers; every other backend is a different metric, labelled as such in
@@ -38,6 +39,7 @@ VQA_MODELS.register("toy", "rgbench.toy.judges:build_toy_vqa")
 VQA_MODELS.register("qwen_vl", "rgbench.dpg.backends:build_qwen_vqa")
 VQA_MODELS.register("blip", "rgbench.dpg.backends:build_blip_vqa")
 VQA_MODELS.register("mplug", "rgbench.dpg.backends:build_mplug_vqa")
+VQA_MODELS.register("blip_t2i", "rgbench.dpg.backends:build_blip_t2i")  # T2I-CompBench's BLIP-VQA probability
 OFFICIAL_BACKENDS = ("mplug",)
 
 

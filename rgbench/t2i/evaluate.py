@@ -49,7 +49,7 @@ DETECTOR_CATEGORIES = ("spatial", "numeracy", "complex")  # not the official det
 # --backend: the VQA model, CLIP and detector that go together.
 BACKENDS: dict[str, dict[str, str | None]] = {
     "toy": {"vqa": "toy", "clip": None, "detector": "toy"},
-    "hf": {"vqa": "blip", "clip": "clip", "detector": "mask2former"},
+    "hf": {"vqa": "blip_t2i", "clip": "clip", "detector": "mask2former"},
 }
 
 

@@ -125,6 +125,59 @@ class BlipVQA:
         return answers, p_yes
 
 
+class BlipT2IScorer:
+    """T2I-CompBench's BLIP-VQA probability (benchmarks.md §3.3, §3.8) on transformers' BLIP, as close as the HF
+    checkpoint allows: the image resized (bicubic, no crop) to `image_size` = 480 as the official scorer does, with
+    the vision position embeddings interpolated to that size (the HF checkpoint was converted at 384 from the
+    480-px original, so this is close, not identical); the question truncated to 35 tokens with its first token
+    replaced by [ENC] (the original BLIP; transformers keeps [CLS], #22732); the encoder run over the image, one
+    decoder step from [DEC]; p = P(yes) / (P(yes) + P(no)) over the full-vocabulary softmax.
+
+    [ENC] is the tokenizer's own when it has one, else the id after [DEC] (the original adds [DEC], then [ENC]:
+    30522, 30523 in BERT's vocabulary). Batches hold questions of one token length (see the module docstring).
+    `ask` returns ("yes" if p > 0.5 else "no", p): the T2I score reads only p.
+    """
+
+    def __init__(self, vqa: BlipVQA, image_size: int = 480, max_question_tokens: int = 35) -> None:
+        self.vqa, self.image_size, self.max_question_tokens = vqa, image_size, max_question_tokens
+        self.name = f"{vqa.name}-t2i"
+        tok = vqa.tokenizer
+        enc = tok.convert_tokens_to_ids("[ENC]")
+        self.enc_id = enc if isinstance(enc, int) and enc != tok.unk_token_id else vqa.start_id + 1
+        vocab = vqa.model.config.text_config.vocab_size
+        if self.enc_id >= vocab:
+            raise ValueError(f"[ENC] id {self.enc_id} is outside the text vocabulary ({vocab})")
+
+    def ask(self, images: Sequence[Any], questions: Sequence[str]) -> list[tuple[str, float]]:
+        return [("yes" if p > 0.5 else "no", p) for p in self.p_yes(images, questions)]
+
+    def p_yes(self, images: Sequence[Any], questions: Sequence[str]) -> list[float]:
+        import torch
+
+        if len(images) != len(questions):
+            raise ValueError(f"{len(images)} images but {len(questions)} questions; pass one image per question")
+        vqa, model = self.vqa, self.vqa.model
+        encoded = vqa.tokenizer(list(questions), truncation=True, max_length=self.max_question_tokens)["input_ids"]
+        out = [0.0] * len(questions)
+        words = torch.tensor(vqa.yes_no_ids, device=vqa.device)  # [2]
+        for batch in equal_length_batches([len(e) for e in encoded], vqa.batch_size):
+            side = {"height": self.image_size, "width": self.image_size}
+            pixels = vqa.processor.image_processor(images=[as_rgb(images[i]) for i in batch], size=side,
+                                                   return_tensors="pt")["pixel_values"]  # [b, 3, S, S]
+            ids = torch.tensor([encoded[i] for i in batch], device=vqa.device)  # [b, L]
+            ids[:, 0] = self.enc_id
+            with torch.no_grad():
+                image = model.vision_model(pixels.to(vqa.device, model.dtype),
+                                           interpolate_pos_encoding=True).last_hidden_state  # [b, P, D]
+                question = model.text_encoder(ids, encoder_hidden_states=image).last_hidden_state  # [b, L, D]
+                start = torch.full((len(batch), 1), vqa.start_id, device=vqa.device)  # [b, 1]
+                logits = model.text_decoder(start, encoder_hidden_states=question).logits[:, -1]  # [b, V]
+            logp = torch.log_softmax(logits.float(), dim=-1)[:, words]  # [b, 2]
+            for i, p in zip(batch, torch.softmax(logp, dim=-1)[:, 0].tolist()):
+                out[i] = p
+        return out
+
+
 # ---------------------------------------------------------------- pure pieces
 
 
