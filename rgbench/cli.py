@@ -305,6 +305,8 @@ def eval_t2i_cmd(
     backend: Annotated[str, typer.Option("--backend", "-b", help="toy, or hf (BLIP VQA + CLIP ViT-B/32 + Mask2Former via "
                        "transformers).")] = "toy",
     vqa_model: Annotated[str | None, typer.Option("--vqa-model", help="BLIP weights [default: capfilt-large].")] = None,
+    clip_backend: Annotated[str, typer.Option("--clip-backend", help="clip (transformers CLIPModel) or open_clip "
+                            "(optional extra; --clip-model is then its checkpoint file).")] = "clip",
     clip_model: Annotated[str | None, typer.Option("--clip-model", help="CLIP weights [default: openai/clip-vit-base-patch32].")] = None,
     detector_model: Annotated[str | None, typer.Option("--detector-model", help="Detector weights (Mask2Former).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="corrected (default) or official (\"on top of\" scores pos 0).")] = "corrected",
@@ -335,11 +337,13 @@ def eval_t2i_cmd(
         fail(f"unknown --backend '{backend}'; known: {', '.join(BACKENDS)}")
     if mode not in MODES:
         fail(f"unknown --mode '{mode}'; known: {', '.join(MODES)}")
+    if clip_backend not in ("clip", "open_clip"):
+        fail(f"--clip-backend must be clip or open_clip, not {clip_backend!r}")
     chosen = prompts or _prompt_set_of(images) or "t2i"
     if chosen not in ("t2i", "toy-t2i"):
         fail(f"--prompts must be t2i or toy-t2i, not {chosen!r}")
     cfg = T2IConfig(images=str(images) if images else None, raw=str(raw) if raw else None, category=category,
-                    prompts=chosen, backend=backend, vqa_model=vqa_model, clip_model=clip_model,
+                    prompts=chosen, backend=backend, vqa_model=vqa_model, clip_backend=clip_backend, clip_model=clip_model,
                     detector_model=detector_model, dtype=dtype, mode=mode, limit=limit, shard=shard, chunker=chunker)
     try:
         parse_shard(shard)

@@ -62,6 +62,7 @@ def test_every_toy_category_end_to_end(toy_folder, tmp_path):
     for cat in ("color", "shape", "texture"):
         assert cats[cat]["score"] == pytest.approx((round(drawn, 4) + round(blank, 4)) / 2)
     assert cats["numeracy"]["score"] == pytest.approx(0.5)  # drawn counts are exact, blank ones find nothing
+    assert all(c["images_per_prompt"] == 1 for c in cats.values())
     assert summary["non_official"] == ["spatial", "numeracy", "complex"]
     assert "2D-Spatial †" in (tmp_path / "r" / "table.md").read_text()
     rows = read_jsonl(tmp_path / "r" / "color" / "results.jsonl")
@@ -128,13 +129,15 @@ def test_bad_files_are_counted_with_reasons(toy_folder, tmp_path):
     for reason in ("not <prompt>_<index>.png", "not a PNG", "prompt not in color_val.txt", "unreadable image"):
         assert any(reason in f for f in failures), (reason, failures)
     assert read_json(tmp_path / "bad" / "summary.json")["categories"]["color"] == {
-        "score": pytest.approx(round(0.98 * 0.98, 4)), "images": 1, "failed": 4, "official_detector": True}
+        "score": pytest.approx(round(0.98 * 0.98, 4)), "images": 1, "prompts": 1, "images_per_prompt": 1,
+        "failed": 4, "official_detector": True}
 
 
 def test_unknown_category_and_3d_are_clear_errors(toy_folder, tmp_path):
     assert "did you mean 'color'" in evaluate(toy_folder, tmp_path, "e", "--category", "colour").text
     assert "depth model" in evaluate(toy_folder, tmp_path, "e", "--category", "3d_spatial").text
     assert "give --images" in cli("eval", "t2i").text
+
 
 
 def test_tiny_blip_and_clip_score_real_prompts(tmp_path):
@@ -157,6 +160,9 @@ def test_tiny_blip_and_clip_score_real_prompts(tmp_path):
     for row in rows:
         p = [r["p_yes"] for r in sorted(vqa, key=lambda r: r["k"]) if r["filename"] == row["filename"]]
         assert row["score"] == rules.attribute_score(p)
+    result = cli("eval", "t2i", "--images", tmp_path / "images", "--category", "non_spatial", "--backend", "hf",
+                 "--clip-backend", "open_clip", "--clip-model", clip, "--results", tmp_path, "--run-id", "oc")
+    assert result.exit_code == 2 and "needs open_clip" in result.text  # torchvision, hence open_clip, is absent here
     sims = read_jsonl(tmp_path / "non_spatial" / "raw" / "clip.jsonl")
     assert len(sims) == 2 and all(-1 <= r["similarity"] <= 1 for r in sims)
     summary = read_json(tmp_path / "non_spatial" / "summary.json")["categories"]["non_spatial"]

@@ -63,6 +63,7 @@ class T2IConfig:
     prompts: str = "t2i"  # the prompt set whose val files the images come from: t2i or toy-t2i
     backend: str = "toy"
     vqa_model: str | None = None
+    clip_backend: str = "clip"  # clip (transformers CLIPModel) or open_clip (optional extra)
     clip_model: str | None = None
     detector_model: str | None = None
     dtype: str = "auto"
@@ -185,8 +186,10 @@ class Models:
             if name is None:
                 raise ValueError(f"the {self.cfg.backend} backend has no CLIP model (the toy world has no actions): "
                                  "non-spatial and complex action prompts need --backend hf")
-            from rgbench.vlm.clip import load_clip_similarity
+            from rgbench.vlm.clip import load_clip_similarity, load_open_clip_similarity
 
+            if self.cfg.clip_backend == "open_clip":
+                return load_open_clip_similarity(self.cfg.clip_model, s.device, s.batch_size)
             return load_clip_similarity(self.cfg.clip_model, s.device, s.weights_dir, s.batch_size)
         from rgbench.geneval.detection import build_detector
 
@@ -409,7 +412,9 @@ def write_outputs(out: Path, cfg: T2IConfig, per_category: Mapping[str, tuple[li
     for cat, (entries, data) in per_category.items():
         rows, failures = score_category(entries, data, raw, cfg, chunker, provenance)
         scores = [r["score"] for r in rows]
+        prompts = {r["prompt"] for r in rows}
         entry = {"score": sum(scores) / len(scores) if scores else None, "images": len(rows),
+                 "prompts": len(prompts), "images_per_prompt": len(rows) / len(prompts) if prompts else None,
                  "failed": len(failures), "official_detector": cat not in DETECTOR_CATEGORIES}
         write_atomic(out / cat / "results.jsonl", "".join(dumps_row(r) + "\n" for r in rows))
         write_atomic(out / cat / "failures.jsonl", "".join(dumps_row(f) + "\n" for f in failures))
