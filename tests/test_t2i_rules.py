@@ -99,6 +99,12 @@ def test_complex_three_in_one():
     ("a girl on the top of a frog", ["a girl", "the top", "a frog"]),
     ("A person is looking at a rainbow and marveling at its beauty.", ["A person", "a rainbow", "its beauty"]),
     ("two boys", ["two boys"]),
+    ("The bright green grass contrasted with the dull grey pavement.", ["The bright green grass", "the dull grey pavement"]),
+    ("A group of friends practicing yoga in the park", ["A group", "friends", "yoga", "the park"]),
+    ("The bold colors of the peonies stood out against the cluttered desk.",
+     ["The bold colors", "the peonies", "the cluttered desk"]),
+    ("The wooden clipboard and glass paperweight hold the documents.",
+     ["The wooden clipboard", "glass paperweight", "the documents"]),
     ("The towering, majestic elephants strode through the savanna, their powerful trunks reaching for the leaves.",
      ["The towering, majestic elephants", "the savanna", "their powerful trunks", "the leaves"]),
 ])

@@ -42,9 +42,17 @@ VERBS = {"is", "are", "was", "were", "be", "been", "being", "am", "has", "have",
          "reaching", "playing", "running", "walking", "flying", "eating", "speaking", "making", "marveling",
          "holding", "wearing", "watching", "reading", "riding", "swimming", "can", "could", "will", "would",
          "seems", "seemed", "appears", "appeared", "covered", "filled", "surrounded", "displayed", "set",
-         "draped", "stacked", "parked", "piled", "tucked", "nestled", "scattered", "arranged"}
+         "draped", "stacked", "parked", "piled", "tucked", "nestled", "scattered", "arranged", "hold", "contains",
+         "covers", "fills", "creates", "wears", "carries", "eats", "rides", "flies", "runs", "walks", "chases",
+         "sleeps", "jumps"}
 PRONOUNS = {"it", "he", "she", "they", "we", "i", "you", "them", "him", "us"}
-BREAKERS = PREPOSITIONS | CONJUNCTIONS | VERBS
+PARTICLES = {"out", "away", "back", "together", "apart", "around", "here", "there", "not", "also", "just"}
+BREAKERS = PREPOSITIONS | CONJUNCTIONS | VERBS | PARTICLES
+# Nouns with a verb's ending, seen in the val files ("a red painting", "the ceiling", "a bed").
+ING_ED_NOUNS = {"painting", "ring", "ceiling", "building", "earring", "seating", "flooring", "meeting", "watering",
+                "swing", "sapling", "king", "thing", "evening", "morning", "clothing", "string", "wing", "spring",
+                "wedding", "pudding", "frosting", "icing", "railing", "lighting", "stocking", "engineering", "bed",
+                "sled", "shed", "seed", "feed", "reed", "weed", "steed", "bread", "led"}
 
 
 class Chunker(Protocol):
@@ -74,7 +82,7 @@ class BuiltinChunker:
             if tok == "," and current and i + 1 < len(tokens) and tokens[i + 1].lower() not in BREAKERS | DETERMINERS:
                 current.append(tok)  # "the towering, majestic elephants"
                 continue
-            if low in BREAKERS or not tok[0].isalnum():
+            if low in BREAKERS or not tok[0].isalnum() or verb_form(low, current):
                 current = _close(chunks, current)
                 continue
             if low in PRONOUNS:
@@ -86,6 +94,16 @@ class BuiltinChunker:
             current.append(tok)
         _close(chunks, current)
         return [_join(c) for c in chunks if not all(w.lower() in DETERMINERS for w in c)]
+
+
+def verb_form(word: str, current: list[str]) -> bool:
+    """A past tense / participle ("contrasted", "practicing") where a noun phrase cannot continue: after a
+    content word of the phrase (not right after a determiner, where it is an adjective: "the cluttered desk"),
+    or, for "-ing", at the start of a phrase ("is practicing")."""
+    if len(word) <= 4 or word in ING_ED_NOUNS or not word.endswith(("ed", "ing")):
+        return False
+    after_content = bool(current) and current[-1].lower() not in DETERMINERS and current[-1] != ","
+    return after_content or (word.endswith("ing") and not current)
 
 
 def _close(chunks: list[list[str]], current: list[str]) -> list[str]:
