@@ -26,6 +26,8 @@ train_app = typer.Typer(no_args_is_help=True, help="Train the policy: SFT (CoT +
 app.add_typer(train_app, name="train")
 app.add_typer(runs_app, name="runs")
 app.add_typer(config_app, name="config")
+analyze_app = typer.Typer(no_args_is_help=True, help="Analyses of generated CoTs and runs (the paper's figures).")
+app.add_typer(analyze_app, name="analyze")
 
 from rgbench.toy.cli import toy_app  # noqa: E402  (light: heavy imports live inside its commands)
 
@@ -378,6 +380,31 @@ def _prompt_set_of(images: Path | None) -> str | None:
         return None
     name = str(json.loads(path.read_text()).get("settings", {}).get("prompt_set", ""))
     return name.split(":")[0] or None
+
+
+@analyze_app.command("cot-words")
+def analyze_cot_words_cmd(
+    sources: Annotated[list[Path], typer.Argument(help="cot.jsonl files, GRPO rollouts/step_*.jsonl files, or folders "
+                      "holding them (a generation folder, a GRPO run).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("analysis/cot-words"),
+    min_share: Annotated[float, typer.Option("--min-share", help="Keep words in at least this share of CoTs.")] = 0.2,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N CoTs (the paper used 1,000).")] = None,
+    stopwords: Annotated[str, typer.Option("--stopwords", help="builtin (English list) or none.")] = "builtin",
+    drop_function_words: Annotated[int, typer.Option("--drop-function-words", help="Also drop this many of the most "
+                                   "common function words left.")] = 3,
+) -> None:
+    """The CoT word-frequency figure: share of CoTs containing each word, as CSV, PNG and SVG."""
+    from rgbench.analysis.cot_words import analyze
+
+    try:
+        summary = analyze(sources, out, min_share, limit, stopwords, drop_function_words)
+    except (ValueError, FileNotFoundError) as err:
+        fail(str(err))
+    table = Table("word", "share of CoTs", title=f"{summary['cots']} CoTs")
+    for w in summary["words"]:
+        table.add_row(w["word"], f"{w['share']:.1%}")
+    console.print(table)
+    console.print(f"→ {out}/cot_words.csv, cot_words.png, cot_words.svg, summary.json", highlight=False)
 
 
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
