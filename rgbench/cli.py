@@ -407,6 +407,27 @@ def analyze_cot_words_cmd(
     console.print(f"→ {out}/cot_words.csv, cot_words.png, cot_words.svg, summary.json", highlight=False)
 
 
+@analyze_app.command("curves")
+def analyze_curves_cmd(
+    runs: Annotated[list[Path], typer.Argument(help="GRPO run folders (each with metrics.jsonl).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("analysis/curves"),
+    labels: Annotated[list[str] | None, typer.Option("--label", help="A label per run, in order [default: folder names].")] = None,
+    smooth: Annotated[int, typer.Option("--smooth", help="Trailing moving average over this many steps.")] = 5,
+) -> None:
+    """Reward, text / image entropy and the adaptive coefficients vs step, one line per run (PNG and SVG)."""
+    from rgbench.analysis.curves import plot_curves, read_run
+
+    if labels and len(labels) != len(runs):
+        fail(f"{len(labels)} --label for {len(runs)} runs")
+    try:
+        curves = [read_run(r, (labels or [None] * len(runs))[k]) for k, r in enumerate(runs)]
+        for suffix in ("png", "svg"):
+            plot_curves(curves, out / f"curves.{suffix}", smooth)
+    except (ValueError, FileNotFoundError) as err:
+        fail(str(err))
+    console.print(f"→ {out}/curves.png, curves.svg ({len(curves)} runs)", highlight=False)
+
+
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
            root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
            errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:

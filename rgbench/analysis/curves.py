@@ -1,0 +1,82 @@
+"""Training curves from GRPO runs' metrics.jsonl: reward and text / image entropy (and the adaptive coefficients)
+vs step, one line per run — the paper's entropy figure when the runs are the entropy arms.
+
+    rgbench analyze curves results/grpo-ent-none results/grpo-ent-fixed results/grpo-ent-adaptive --out figs/
+
+Lines are smoothed with a trailing moving average (`smooth` steps; 1 = raw); the targets of an adaptive run are
+drawn as dashed lines on the entropy panels.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from rgbench.results import read_jsonl, write_atomic
+
+PANELS = (("reward_mean", "reward (mean over rollouts)"), ("h_text", "CoT token entropy H_text (nats)"),
+          ("h_image", "image token entropy H_image (nats)"), ("alpha_text", "α_text"), ("alpha_image", "α_image"))
+TARGETS = {"h_text": "target_text", "h_image": "target_image"}
+
+
+@dataclass
+class Curve:
+    label: str
+    steps: list[int]
+    values: dict[str, list[float | None]]  # metric → value per step
+    targets: dict[str, float]  # h_text / h_image → the adaptive target, when the run had one
+
+
+def read_run(run_dir: str | Path, label: str | None = None) -> Curve:
+    """A GRPO run folder → its curve (metrics.jsonl; targets from config.yaml when the control is adaptive)."""
+    run_dir = Path(run_dir)
+    rows = read_jsonl(run_dir / "metrics.jsonl")
+    if not rows:
+        raise ValueError(f"{run_dir}: no metrics.jsonl rows (not a GRPO run, or it has not logged a step)")
+    cfg_path = run_dir / "config.yaml"
+    entropy = (yaml.safe_load(cfg_path.read_text()) or {}).get("train", {}).get("entropy", {}) if cfg_path.is_file() else {}
+    targets = {}
+    if entropy.get("control") == "adaptive":
+        adaptive = entropy.get("adaptive", {})
+        targets = {k: float(adaptive[v]) for k, v in TARGETS.items() if v in adaptive}
+    return Curve(label or run_dir.name, [int(r["step"]) for r in rows],
+                 {key: [r.get(key) for r in rows] for key, _ in PANELS}, targets)
+
+
+def moving_average(values: Sequence[float | None], window: int) -> list[float | None]:
+    """Trailing mean over the last `window` non-missing values (None stays None)."""
+    out: list[float | None] = []
+    for i, v in enumerate(values):
+        seen = [x for x in values[max(0, i - window + 1):i + 1] if x is not None]
+        out.append(None if v is None or not seen else sum(seen) / len(seen))
+    return out
+
+
+def plot_curves(curves: Sequence[Curve], path: Path, smooth: int = 5) -> None:
+    """One panel per metric that any run logged; PNG or SVG by suffix, written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [(k, t) for k, t in PANELS if any(v is not None for c in curves for v in c.values[k])]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 2.2 * len(panels)), sharex=True, squeeze=False)
+    for ax, (key, title) in zip(axes[:, 0], panels):
+        for k, curve in enumerate(curves):
+            ys = moving_average(curve.values[key], smooth)
+            pts = [(s, y) for s, y in zip(curve.steps, ys) if y is not None]
+            line, = ax.plot([s for s, _ in pts], [y for _, y in pts], label=curve.label, color=f"C{k}")
+            if key in curve.targets:
+                ax.axhline(curve.targets[key], color=line.get_color(), linestyle="--", linewidth=0.8)
+        ax.set_ylabel(title, fontsize=8)
+    axes[-1, 0].set_xlabel("RL step")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format=path.suffix.lstrip("."), dpi=150)
+    plt.close(fig)
+    write_atomic(path, buf.getvalue())

@@ -1,0 +1,50 @@
+"""Training curves from GRPO metrics: reading runs (targets from an adaptive config), smoothing, the figure."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from rgbench.analysis.curves import moving_average, read_run
+from rgbench.cli import app
+
+
+def fake_run(folder, control, h_text):
+    folder.mkdir(parents=True)
+    rows = [{"step": s, "reward_mean": 0.1 * s, "h_text": h, "h_image": 0.7, "alpha_text": 0.001 * s,
+             "alpha_image": None} for s, h in enumerate(h_text, 1)]
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    entropy = {"control": control, "adaptive": {"target_text": 1.2, "target_image": 0.7}}
+    (folder / "config.yaml").write_text(json.dumps({"train": {"entropy": entropy}}))  # JSON is YAML
+    return folder
+
+
+def test_read_run_takes_targets_only_from_adaptive_runs(tmp_path):
+    adaptive = read_run(fake_run(tmp_path / "a", "adaptive", [1.0, 1.1, 1.3]))
+    assert adaptive.steps == [1, 2, 3] and adaptive.values["h_text"] == [1.0, 1.1, 1.3]
+    assert adaptive.targets == {"h_text": 1.2, "h_image": 0.7}
+    assert read_run(fake_run(tmp_path / "n", "none", [1.0]), "none arm").targets == {}
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "metrics.jsonl").write_text("")
+    with pytest.raises(ValueError, match="no metrics.jsonl rows"):
+        read_run(tmp_path / "empty")
+
+
+def test_moving_average_is_trailing_and_skips_missing_values():
+    assert moving_average([1.0, 3.0, None, 5.0], 2) == [1.0, 2.0, None, 5.0]
+    assert moving_average([2.0, 4.0, 6.0], 3) == [2.0, 3.0, 4.0]
+
+
+def test_curves_command_draws_every_run(tmp_path):
+    runs = [fake_run(tmp_path / n, c, [1.0, 1.2, 1.4, 1.3]) for n, c in (("none", "none"), ("adaptive", "adaptive"))]
+    result = CliRunner().invoke(app, ["analyze", "curves", *map(str, runs), "--out", str(tmp_path / "out"),
+                                      "--smooth", "1"])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "out" / "curves.png") as im:
+        assert len(np.unique(np.asarray(im.convert("L")))) > 10
+    svg = (tmp_path / "out" / "curves.svg").read_text()
+    assert "<!-- none -->" in svg and "<!-- adaptive -->" in svg  # both legend entries
+    assert "<!-- α_image -->" not in svg  # a metric no run logged gets no panel
+    assert CliRunner().invoke(app, ["analyze", "curves", str(runs[0]), "--label", "a", "--label", "b"]).exit_code == 2
