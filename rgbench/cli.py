@@ -428,6 +428,33 @@ def analyze_curves_cmd(
     console.print(f"→ {out}/curves.png, curves.svg ({len(curves)} runs)", highlight=False)
 
 
+@app.command("tables")
+def tables_cmd(
+    specs: Annotated[list[Path], typer.Argument(help="Table specs (YAML: benchmark, rows of label + runs or quoted "
+                     "values; see rgbench/analysis/tables.py).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("tables"),
+) -> None:
+    """Paper-style tables from evaluation runs: mean ± std over seeds, quoted reference rows marked; Markdown,
+    CSV and LaTeX per spec."""
+    import yaml
+
+    from rgbench.analysis.tables import build_rows, csv_text, latex, markdown
+    from rgbench.results import write_atomic
+
+    for spec_path in specs:
+        try:
+            spec = yaml.safe_load(spec_path.read_text()) or {}
+            kind, rows = build_rows(spec)
+        except (ValueError, FileNotFoundError, KeyError, yaml.YAMLError) as err:
+            fail(f"{spec_path}: {err}")
+        title = str(spec.get("title", ""))
+        write_atomic(out / f"{spec_path.stem}.md", markdown(kind, rows, title))
+        write_atomic(out / f"{spec_path.stem}.csv", csv_text(kind, rows))
+        write_atomic(out / f"{spec_path.stem}.tex", latex(kind, rows, title))
+        console.print(markdown(kind, rows, title), markup=False, highlight=False)
+    console.print(f"→ {out}/", highlight=False)
+
+
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
            root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
            errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:
