@@ -12,6 +12,7 @@ _CONFIG_KINDS: dict[str, str] = {
     "toy-world": "rgbench.toy.world:WorldConfig",
     "sft": "rgbench.train.sft_run:SFTConfig",
     "grpo": "rgbench.train.grpo_run:GRPOConfig",
+    "reproduce": "rgbench.reproduce:ReproduceConfig",
 }
 
 _loaded = False

@@ -455,6 +455,38 @@ def tables_cmd(
     console.print(f"→ {out}/", highlight=False)
 
 
+@app.command("reproduce")
+def reproduce_cmd(
+    preset: Annotated[str, typer.Option("--preset", "-p", help="toy-quick (minutes), toy (the toy paper), paper "
+                      "(the real plan; needs GPUs and weights).")] = "toy",
+    seeds: Annotated[int | None, typer.Option("--seeds", help="Seeds per stage [default: the preset's].")] = None,
+    overrides: SetOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder [default: results/reproduce-<preset>].")] = None,
+    device: TrainDeviceOpt = None,
+) -> None:
+    """The whole paper: base → SFT → GRPO arms → generation + evaluation on three benchmarks → CoT words →
+    tables → entropy curves. Every stage resumes; rerun the same command after an interruption."""
+    from rgbench.catalog import load_catalog
+    from rgbench.config import ConfigError, load_config
+    from rgbench.policy.model import PolicyLoadError
+    from rgbench.registry import RegistryError
+    from rgbench.reproduce import reproduce
+    from rgbench.runs import RunError, results_root
+    from rgbench.weights import WeightsNotFound
+
+    load_catalog()
+    try:
+        cfg = load_config("reproduce", preset, [*(overrides or []), *([f"seeds={seeds}"] if seeds else [])])
+        root = out or results_root() / f"reproduce-{preset}"
+        summary = reproduce(cfg, root, device, say=lambda m: console.print(m, highlight=False))
+    except (ConfigError, RegistryError, RunError, PolicyLoadError, WeightsNotFound, ValueError, FileNotFoundError,
+            ImportError) as err:
+        fail(str(err))
+    for bench, table in summary["tables"].items():
+        console.print(Path(table).read_text(), markup=False, highlight=False)
+    console.print(f"→ {root}/summary.json, tables/, curves/, cot-words/", highlight=False)
+
+
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
            root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
            errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:

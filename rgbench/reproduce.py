@@ -1,0 +1,290 @@
+"""`rgbench reproduce`: the paper's pipeline, stage by stage, resumable.
+
+    base model → SFT (CoT) → GRPO arms (main, no-SFT, small judge, entropy none / fixed / adaptive)
+      → generation + evaluation of every model on the three benchmarks → CoT words → tables → curves → summary
+
+Everything lands under one folder (default `results/reproduce-<preset>/`):
+
+    stages.jsonl        one row per finished stage (its outputs), so a rerun skips it
+    runs/               training and evaluation runs (the run store: config, meta, metrics, summaries)
+    gen/<model>-s<seed>/<benchmark>/   generated images + cot.jsonl in the official layouts
+    tables/ curves/ cot-words/         the paper's tables (Markdown, CSV, LaTeX), entropy figure, word figure
+    summary.json        what ran, where every number came from
+
+Each stage calls the same library functions as the single commands (`train sft`, `train grpo`, `generate`,
+`eval …`, `analyze …`, `tables`), and each of those resumes on its own, so a killed stage restarts where it
+stopped. Presets (`rgbench/configs/reproduce/`): `toy-quick` (minutes, CI), `toy` (the toy paper), `paper`
+(the real plan; documented, not runnable here).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rgbench.results import JsonlLog, read_json, write_atomic, write_json
+
+BENCH_EVALS = {"toy-geneval": "geneval", "toy-dpg": "dpg", "toy-t2i": "t2i",
+               "geneval": "geneval", "dpg": "dpg", "t2i": "t2i"}
+
+
+@dataclass
+class ArmSpec:
+    """One GRPO arm: a preset, where it starts (the SFT model or the base) and extra --set overrides."""
+
+    name: str
+    preset: str
+    start: str = "sft"  # sft | base
+    overrides: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EvalSpec:
+    benchmarks: list[str] = field(default_factory=lambda: ["toy-geneval", "toy-dpg", "toy-t2i"])
+    limit: int | None = None  # first N prompts of each benchmark (each T2I category)
+    n: dict[str, int] = field(default_factory=lambda: {"geneval": 4, "dpg": 4, "t2i": 1})
+    cfg: float = 5.0
+    max_cot_tokens: int = 448
+    batch_size: int = 64
+    backends: dict[str, str] = field(default_factory=lambda: {"geneval": "toy", "dpg": "toy", "t2i": "toy"})
+
+
+@dataclass
+class ReproduceConfig:
+    base_model: str = "toy-base"
+    seeds: int = 1
+    sft_preset: str = "toy"
+    sft_overrides: list[str] = field(default_factory=list)
+    arms: list[ArmSpec] = field(default_factory=list)
+    eval: EvalSpec = field(default_factory=EvalSpec)
+    main_arm: str = "main"  # whose CoTs the word figure counts
+    entropy_arms: list[str] = field(default_factory=lambda: ["entropy-none", "entropy-fixed", "main"])
+    dpg_questions: str = "toy"  # "toy" (the shipped toy CSV) or a path to dpg_bench.csv
+    cot_words_min_share: float = 0.2
+
+
+@dataclass
+class Model:
+    label: str  # base, sft, or an arm name
+    path: str
+    cot: bool  # the base model has no CoT
+
+
+class Stages:
+    """stages.jsonl: which stages finished (keyed), with their outputs."""
+
+    def __init__(self, root: Path, say: Callable[[str], None]) -> None:
+        self.log = JsonlLog(root / "stages.jsonl", key="stage")
+        self.say = say
+
+    def run(self, stage: str, fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        """fn(*args) unless the stage is recorded as done; returns its outputs."""
+        done = {r["stage"]: r for r in self.log.rows()}
+        if stage in done:
+            self.say(f"✓ {stage} (done)")
+            return done[stage]["outputs"]
+        self.say(f"→ {stage}")
+        start = time.perf_counter()
+        outputs = fn(*args)
+        self.log.append([{"stage": stage, "outputs": outputs, "seconds": round(time.perf_counter() - start, 2)}])
+        return outputs
+
+
+# ---------------------------------------------------------------- stage bodies
+def train(kind: str, preset: str, overrides: list[str], runs: Path, run_id: str, device: str | None) -> str:
+    """Train in this process into runs/<run_id> (resumes); returns the exported model folder."""
+    from rgbench.catalog import load_catalog
+    from rgbench.config import load_config
+    from rgbench.runs import Run
+
+    load_catalog()
+    cfg = load_config(kind, preset, overrides)
+    if kind == "sft":
+        from rgbench.train.sft_run import run_sft as runner
+    else:
+        from rgbench.train.grpo_run import run_grpo as runner
+    with Run.open(runs, run_id, cfg, kind=f"train-{kind}", seed=cfg.train.seed, device=device or "auto",
+                  provenance={"model": cfg.model, "world_size": 1}) as run:
+        summary = runner(run.dir, cfg, device)
+        run.write_summary(summary)
+    return str(runs / run_id / "model")
+
+
+def generate(model: Model, benchmark: str, out: Path, spec: EvalSpec, seed: int, device: str | None) -> str:
+    from rgbench.generation import GenerateSettings, environment_provenance, generate_to_folder
+    from rgbench.policy.generate import GenerationOptions
+    from rgbench.prompt_sets import load_prompt_set
+
+    prompt_set = load_prompt_set(benchmark)
+    n = spec.n[BENCH_EVALS[benchmark]]
+    opts = GenerationOptions(cot=model.cot, cfg_weight=spec.cfg, max_cot_tokens=spec.max_cot_tokens)
+    settings = GenerateSettings(model.path, prompt_set.name, prompt_set.version, n, seed, opts)
+    policy = cached_policy(model.path, device)
+    limit = None if BENCH_EVALS[benchmark] == "t2i" else spec.limit
+    items = prompt_set.items
+    if BENCH_EVALS[benchmark] == "t2i" and spec.limit is not None:  # the first N of each category
+        from rgbench.prompt_sets import PromptSet
+
+        items = [it for it in items if sum(o.group == it.group and o.index < it.index for o in items) < spec.limit]
+        prompt_set = PromptSet(prompt_set.name, prompt_set.version, prompt_set.layout, items)
+    generate_to_folder(policy, prompt_set, out, settings, batch_size=spec.batch_size, limit=limit,
+                       provenance=environment_provenance(), progress=False)
+    return str(out)
+
+
+@lru_cache(maxsize=1)
+def cached_policy(path: str, device: str | None) -> Any:
+    """The last policy opened (a model's benchmarks are generated one after another)."""
+    from rgbench.policy.zoo import open_policy
+
+    return open_policy(path, device=device)
+
+
+def evaluate(benchmark: str, images: Path, runs: Path, run_id: str, cfg: ReproduceConfig) -> str:
+    """Score one generation folder with the toy backends (or the benchmark's defaults); returns the run folder."""
+    from rgbench.runs import Run
+
+    kind = BENCH_EVALS[benchmark]
+    if kind == "geneval":
+        from rgbench.geneval.evaluate import BACKENDS, RESULTS_FILE, GenEvalConfig, evaluate_run
+
+        detector, colors = BACKENDS[cfg.eval.backends["geneval"]]
+        ecfg: Any = GenEvalConfig(images=str(images), detector=detector, colors=colors)
+    elif kind == "dpg":
+        from rgbench.dpg.evaluate import RESULTS_FILE, DPGConfig, evaluate_run
+        ecfg = DPGConfig(questions=dpg_questions(cfg), images=str(images), pic_num=cfg.eval.n["dpg"],
+                         backend=cfg.eval.backends["dpg"])
+    else:
+        from rgbench.t2i.evaluate import T2IConfig, evaluate_run
+        RESULTS_FILE = "samples.jsonl"  # noqa: N806 (per-category results.jsonl live in subfolders)
+        ecfg = T2IConfig(images=str(images), prompts="toy-t2i" if benchmark.startswith("toy") else "t2i",
+                         backend=cfg.eval.backends["t2i"])
+    with Run.open(runs, run_id, ecfg, kind=f"eval-{kind}", seed=None, provenance={"benchmark": kind},
+                  samples_file=RESULTS_FILE) as run:
+        evaluate_run(run, ecfg)
+    return str(runs / run_id)
+
+
+def dpg_questions(cfg: ReproduceConfig) -> str:
+    if cfg.dpg_questions == "toy":
+        return str(Path(__file__).parent / "toy" / "data" / "dpg" / "dpg_bench.csv")
+    return cfg.dpg_questions
+
+
+# ---------------------------------------------------------------- the pipeline
+def models_of(cfg: ReproduceConfig, outputs: dict[str, str]) -> list[Model]:
+    return [Model("base", cfg.base_model, cot=False), Model("sft", outputs["sft"], cot=True),
+            *[Model(arm.name, outputs[arm.name], cot=True) for arm in cfg.arms]]
+
+
+def reproduce(cfg: ReproduceConfig, root: Path, device: str | None = None,
+              say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run every stage not yet done; returns the final summary (also written to root/summary.json)."""
+    stages = Stages(root, say)
+    evals: dict[str, dict[str, list[str]]] = {}  # model label → benchmark → eval run folders (one per seed)
+    arm_runs: dict[str, list[str]] = {}
+    for seed in range(cfg.seeds):
+        run_seed(cfg, seed, root, stages, device, evals, arm_runs)
+    stages.run("analysis/cot-words", cot_words, cfg, root)
+    stages.run("analysis/curves", curves, cfg, arm_runs, root)
+    tables = stages.run("analysis/tables", write_tables, cfg, evals, root)
+    summary = {"config": cfg_dict(cfg), "evaluations": evals, "grpo_runs": arm_runs, "tables": tables,
+               "stages": [r["stage"] for r in stages.log.rows()]}
+    write_json(root / "summary.json", summary)
+    return summary
+
+
+def run_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device: str | None,
+             evals: dict[str, dict[str, list[str]]], arm_runs: dict[str, list[str]]) -> None:
+    """One seed: SFT, the arms, then every model on every benchmark."""
+    runs = root / "runs"
+    sft_over = [f"model={cfg.base_model}", f"train.seed={seed}", *cfg.sft_overrides]
+    outputs = {"sft": stages.run(f"s{seed}/sft", train_stage, "sft", cfg.sft_preset, sft_over, runs,
+                                 f"sft-s{seed}", device)["model"]}
+    for arm in cfg.arms:
+        start = outputs["sft"] if arm.start == "sft" else cfg.base_model
+        over = [f"model={start}", f"train.seed={seed}", *arm.overrides]
+        rid = f"grpo-{arm.name}-s{seed}"
+        outputs[arm.name] = stages.run(f"s{seed}/grpo/{arm.name}", train_stage, "grpo", arm.preset, over, runs, rid,
+                                       device)["model"]
+        arm_runs.setdefault(arm.name, []).append(str(runs / rid))
+    for model in models_of(cfg, outputs):
+        for bench in cfg.eval.benchmarks:
+            gen = root / "gen" / f"{model.label}-s{seed}" / bench
+            stages.run(f"s{seed}/generate/{model.label}/{bench}", generate_stage, model, bench, gen, cfg.eval, seed,
+                       device)
+            rid = f"eval-{bench}-{model.label}-s{seed}"
+            run = stages.run(f"s{seed}/evaluate/{model.label}/{bench}", evaluate_stage, bench, gen, runs, rid,
+                             cfg)["run"]
+            evals.setdefault(model.label, {}).setdefault(bench, []).append(run)
+
+
+def train_stage(*args: Any) -> dict[str, Any]:
+    return {"model": train(*args)}
+
+
+def generate_stage(*args: Any) -> dict[str, Any]:
+    return {"images": generate(*args)}
+
+
+def evaluate_stage(*args: Any) -> dict[str, Any]:
+    return {"run": evaluate(*args)}
+
+
+def cfg_dict(cfg: ReproduceConfig) -> dict[str, Any]:
+    from rgbench.config import to_dict
+
+    return to_dict(cfg)
+
+
+def cot_words(cfg: ReproduceConfig, root: Path) -> dict[str, Any]:
+    from rgbench.analysis.cot_words import analyze
+
+    sources = sorted(str(p) for p in (root / "gen").glob(f"{cfg.main_arm}-s*/*/cot.jsonl"))
+    if not sources:
+        return {"skipped": f"no generation of the '{cfg.main_arm}' arm"}
+    summary = analyze(sources, root / "cot-words", cfg.cot_words_min_share)
+    return {"folder": str(root / "cot-words"), "cots": summary["cots"], "words": len(summary["words"])}
+
+
+def curves(cfg: ReproduceConfig, arm_runs: dict[str, list[str]], root: Path) -> dict[str, Any]:
+    from rgbench.analysis.curves import plot_curves, read_run
+
+    chosen = [(name, runs[0]) for name in cfg.entropy_arms for runs in [arm_runs.get(name, [])] if runs]
+    if not chosen:
+        return {"skipped": "no entropy arms ran"}
+    curves_ = [read_run(run, name) for name, run in chosen]
+    for suffix in ("png", "svg"):
+        plot_curves(curves_, root / "curves" / f"entropy.{suffix}")
+    return {"figure": str(root / "curves" / "entropy.png"), "runs": [r for _, r in chosen]}
+
+
+def write_tables(cfg: ReproduceConfig, evals: dict[str, dict[str, list[str]]], root: Path) -> dict[str, Any]:
+    """One table per benchmark with every model (mean ± std over seeds), in the paper's row order."""
+    from rgbench.analysis.tables import build_rows, csv_text, latex, markdown
+
+    out = {}
+    for bench in cfg.eval.benchmarks:
+        rows = [{"label": label, "runs": by_bench[bench]} for label, by_bench in evals.items() if bench in by_bench]
+        spec = {"title": f"{bench}: base, SFT and the GRPO arms", "rows": rows}
+        kind, built = build_rows(spec)
+        write_atomic(root / "tables" / f"{bench}.yaml", _yaml(spec))
+        write_atomic(root / "tables" / f"{bench}.md", markdown(kind, built, spec["title"]))
+        write_atomic(root / "tables" / f"{bench}.csv", csv_text(kind, built))
+        write_atomic(root / "tables" / f"{bench}.tex", latex(kind, built, spec["title"]))
+        out[bench] = str(root / "tables" / f"{bench}.md")
+    return out
+
+
+def _yaml(data: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def read_summary(root: Path) -> dict[str, Any]:
+    return read_json(root / "summary.json")
