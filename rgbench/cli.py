@@ -484,7 +484,23 @@ def reproduce_cmd(
         fail(str(err))
     for bench, table in summary["tables"].items():
         console.print(Path(table).read_text(), markup=False, highlight=False)
-    console.print(f"→ {root}/summary.json, tables/, curves/, cot-words/", highlight=False)
+    console.print(f"→ {root}/summary.json, tables/, curves/, cot-words/, report/index.html", highlight=False)
+
+
+@app.command("report")
+def report_cmd(
+    folder: Annotated[Path, typer.Argument(help="A reproduction folder (`rgbench reproduce --out`).")],
+    gallery: Annotated[int, typer.Option("--gallery", help="GenEval images shown per model.")] = 12,
+) -> None:
+    """A static HTML report of a reproduction: tables, figures, and a gallery of images with prompt, CoT and
+    verdict (folder/report/index.html)."""
+    from rgbench.analysis.report import write_report
+
+    try:
+        page = write_report(folder, gallery)
+    except (FileNotFoundError, KeyError, ValueError) as err:
+        fail(f"{folder}: {err}")
+    console.print(f"→ {page}", highlight=False)
 
 
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,

@@ -193,8 +193,11 @@ def reproduce(cfg: ReproduceConfig, root: Path, device: str | None = None,
     stages.run("analysis/curves", curves, cfg, arm_runs, root)
     tables = stages.run("analysis/tables", write_tables, cfg, evals, root)
     summary = {"config": cfg_dict(cfg), "evaluations": evals, "grpo_runs": arm_runs, "tables": tables,
-               "stages": [r["stage"] for r in stages.log.rows()]}
+               "stages": [r["stage"] for r in stages.log.rows()], "report": str(root / "report" / "index.html")}
     write_json(root / "summary.json", summary)
+    from rgbench.analysis.report import write_report
+
+    write_report(root)  # cheap, and always from the current summary
     return summary
 
 

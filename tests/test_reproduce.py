@@ -24,8 +24,42 @@ def test_toy_quick_runs_every_stage_and_resumes(tmp_path):
         assert all(f"| {label} |" in table for label in ("base", "sft", *ARMS))
     assert (out / "curves" / "entropy.png").stat().st_size > 1000
     assert read_json(out / "cot-words" / "summary.json")["cots"] > 0
+    report = (out / "report" / "index.html").read_text()
+    assert report.count("<figure>") >= 2 + len(ARMS) and "toy-dpg: base, SFT and the GRPO arms" in report
     # the base model writes no CoT, every other model does
     base_cots = read_jsonl(out / "gen" / "base-s0" / "toy-geneval" / "cot.jsonl")
     assert base_cots and all(r["cot"] is None for r in base_cots)
     again = CliRunner().invoke(app, ["--quiet", "reproduce", "--preset", "toy-quick", "--out", str(out)])
     assert again.exit_code == 0 and again.output.count("(done)") == len(stages)
+
+
+def test_the_report_is_a_page_chromium_renders(tmp_path):
+    """A report of a fake reproduction; headless Chromium (Debian's `chromium`, which CI installs) screenshots it
+    and the screenshot is not blank."""
+    import json
+    import shutil
+    import subprocess
+
+    import numpy as np
+    import pytest
+    from PIL import Image
+
+    from rgbench.analysis.report import write_report
+
+    root = tmp_path / "repro"
+    (root / "tables").mkdir(parents=True)
+    table = "**toy-geneval: demo**\n\n| Method | Overall |\n|---|---:|\n| <b>sft</b> | 0.500 |\n"
+    (root / "tables" / "toy-geneval.md").write_text(table)
+    (root / "summary.json").write_text(json.dumps({"tables": {"toy-geneval": str(root / "tables" / "toy-geneval.md")},
+                                                   "evaluations": {}}))
+    page = write_report(root)
+    text = page.read_text()
+    assert "<td>&lt;b&gt;sft&lt;/b&gt;</td>" in text and "<td>0.500</td>" in text  # escaped, not injected
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed here (CI installs it: apt-get install chromium)")
+    shot = tmp_path / "shot.png"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
+                    "--window-size=800,600", page.as_uri()], check=True, capture_output=True, timeout=120)
+    pixels = np.asarray(Image.open(shot).convert("L"))
+    assert pixels.std() > 5 and (pixels < 128).mean() > 0.001  # dark text on a light page, not a blank image
