@@ -131,6 +131,10 @@ def test_bad_files_are_counted_with_reasons(toy_folder, tmp_path):
     assert read_json(tmp_path / "bad" / "summary.json")["categories"]["color"] == {
         "score": pytest.approx(round(0.98 * 0.98, 4)), "images": 1, "prompts": 1, "images_per_prompt": 1,
         "failed": 4, "official_detector": True}
+    broken = tmp_path / "images" / T2ILayout().image_ref(items[2], 0, 1)  # the broken image is replaced
+    broken.write_bytes((toy_folder / T2ILayout().image_ref(items[2], 0, 1)).read_bytes())
+    assert evaluate(tmp_path / "images", tmp_path, "bad", "--category", "color").exit_code == 0
+    assert read_json(tmp_path / "bad" / "summary.json")["categories"]["color"]["images"] == 2
 
 
 def test_unknown_category_and_3d_are_clear_errors(toy_folder, tmp_path):

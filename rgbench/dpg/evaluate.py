@@ -2,7 +2,7 @@
 
     run = results/<run-id>/
       raw/answers.jsonl      one record per (item, tile, question) asked (public format, below), appended per batch
-      raw/images.jsonl       one record per item whose image could not be used, with the reason
+      raw/images.jsonl       one record per item whose image could not be used, with the reason (rewritten per run)
       results.jsonl          per item: tile scores, score, mode, provenance
       failures.jsonl         items that could not be scored, each with its reason
       summary.json, table.md overall and L1 / L2 categories (× 100), the paper's table
@@ -112,15 +112,17 @@ def pending_pairs(item: Item, tiles: list[Image.Image], done: Any) -> Iterator[t
                        "question": q.question}, tile
 
 
-def ask_folder(run: Run, cfg: DPGConfig, items: Mapping[str, Item], vqa: VQA, batch: int = 64) -> list[str]:
-    """Ask every question of every selected item's tiles not yet in raw/answers.jsonl; returns layout warnings."""
-    answers, image_log = run.raw("answers"), run.raw("images", key="item_id")
+def ask_folder(run: Run, cfg: DPGConfig, items: Mapping[str, Item], vqa: VQA,
+               batch: int = 64) -> tuple[list[str], dict[str, str]]:
+    """Ask every question of every selected item's tiles not yet in raw/answers.jsonl; returns warnings and the
+    items whose image is missing or unreadable now (a rerun retries them: an image added later gets scored)."""
+    answers = run.raw("answers")
     scan = scan_folder(Path(cfg.images), list(items))
-    image_log.append({"item_id": i, "error": why} for i, why in scan.problems.items())
+    failures = dict(scan.problems)
     warnings = [f"{len(scan.ignored)} file(s) are no item's image and were not scored: {', '.join(scan.ignored[:5])}"
                 f"{' …' if len(scan.ignored) > 5 else ''}"] if scan.ignored else []
-    todo = [i for i in scan.paths if i not in image_log
-            and any(answer_key(i, t, q.proposition_id) not in answers for t in range(cfg.pic_num) for q in items[i].questions)]
+    todo = [i for i in scan.paths
+            if any(answer_key(i, t, q.proposition_id) not in answers for t in range(cfg.pic_num) for q in items[i].questions)]
     queue: list[tuple[dict[str, Any], Image.Image]] = []
 
     def flush() -> None:
@@ -134,7 +136,7 @@ def ask_folder(run: Run, cfg: DPGConfig, items: Mapping[str, Item], vqa: VQA, ba
             try:
                 tiles, warning = load_tiles(scan.paths[item_id], cfg)
             except (OSError, ValueError, SyntaxError) as err:  # PIL raises all three for broken files
-                image_log.append([{"item_id": item_id, "error": f"unreadable image {scan.paths[item_id].name}: {err}"}])
+                failures[item_id] = f"unreadable image {scan.paths[item_id].name}: {err}"
                 bar.advance(1)
                 continue
             if warning:
@@ -144,7 +146,7 @@ def ask_folder(run: Run, cfg: DPGConfig, items: Mapping[str, Item], vqa: VQA, ba
                 flush()
             bar.advance(1)
         flush()
-    return warnings
+    return warnings, failures
 
 
 def group_answers(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[tuple[int, int], str]]:
@@ -226,9 +228,10 @@ def evaluate_run(run: Run, cfg: DPGConfig, spec: BackendSpec | None = None, batc
             raise ValueError("give an image folder (--images) or answer files (--answers)")
         spec = spec or BackendSpec()
         vqa = build_vqa(cfg.backend, BackendSpec(cfg.model, spec.device, cfg.dtype, spec.weights_dir, spec.batch_size))
-        warnings = ask_folder(run, cfg, items, vqa, batch)
+        warnings, image_failures = ask_folder(run, cfg, items, vqa, batch)
+        write_atomic(run.dir / "raw" / "images.jsonl", "".join(
+            dumps_row({"item_id": i, "error": e}) + "\n" for i, e in image_failures.items()))
         answers = run.raw("answers").rows()
-        image_failures = {r["item_id"]: r["error"] for r in run.raw("images", key="item_id").rows()}
         backends = [vqa.name]
     provenance = {"run_id": run.run_id, **generation_provenance(cfg.images)}
     warnings = question_file_warnings(cfg) + warnings

@@ -5,7 +5,7 @@ the official formulas, resumable, re-scorable without a model.
       raw/vqa.jsonl         one record per (image, noun-phrase question): question, P(yes)
       raw/clip.jsonl        one record per image: the text compared and the cosine similarity
       raw/detections.jsonl  one record per image: width, height, objects [{label, score, box}] (GenEval's format)
-      raw/images.jsonl      files that could not be used, with the reason
+      raw/images.jsonl      files that could not be read, with the reason (rewritten per run: a rerun retries them)
       <category>/results.jsonl, <category>/summary.json   per image: score and details; per category: the mean
       summary.json, table.md                              every category, the paper's columns
 
@@ -196,26 +196,29 @@ class Models:
         return build_detector(name, BackendSpec(self.cfg.detector_model, s.device, self.cfg.dtype, s.weights_dir, 1))
 
 
-def ask_images(run: Run, todo: Sequence[tuple[Entry, Asks]], images: Path, models: Models, step: int = 16) -> None:
-    """Run the models each image needs and append their records; images already recorded are skipped."""
-    vqa_log, clip_log = run.raw("vqa"), run.raw("clip")
-    det_log, bad_log = run.raw("detections"), run.raw("images")
+def ask_images(run: Run, todo: Sequence[tuple[Entry, Asks]], images: Path, models: Models,
+               step: int = 16) -> dict[str, str]:
+    """Run the models each image needs and append their records (images already recorded are skipped); returns
+    the files that could not be read now (a rerun retries them)."""
+    vqa_log, clip_log, det_log = run.raw("vqa"), run.raw("clip"), run.raw("detections")
+    bad: dict[str, str] = {}
     with Progress(total=len(todo), desc="t2i", unit="img") as bar:
         for start in range(0, len(todo), step):
-            chunk = [(e, a, _load(images / e.filename, bad_log, e)) for e, a in todo[start:start + step]]
+            chunk = [(e, a, _load(images / e.filename, bad, e)) for e, a in todo[start:start + step]]
             chunk = [(e, a, im) for e, a, im in chunk if im is not None]
             _ask_vqa(chunk, vqa_log, models)
             _ask_clip(chunk, clip_log, models)
             _detect(chunk, det_log, models)
             bar.advance(len(todo[start:start + step]))
+    return bad
 
 
-def _load(path: Path, bad_log: Any, entry: Entry) -> np.ndarray | None:
+def _load(path: Path, bad: dict[str, str], entry: Entry) -> np.ndarray | None:
     try:
         with Image.open(path) as im:
             return np.asarray(im.convert("RGB"), dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError) as err:
-        bad_log.append([{"key": entry.filename, "error": f"unreadable image: {err}"}])
+    except (OSError, ValueError, SyntaxError) as err:  # PIL raises all three for broken files
+        bad[entry.filename] = f"unreadable image: {err}"
         return None
 
 
@@ -392,12 +395,14 @@ def evaluate_run(run: Run, cfg: T2IConfig, spec: BackendSpec | None = None) -> d
         raw = read_raw(run.dir / "raw")
         per_category = {cat: (entries_from_raw(raw, cat, data), data) for cat, data in cats.items()}
     else:
-        images, per_category = Path(cfg.images), {}
+        images, per_category, bad = Path(cfg.images), {}, {}
         models = Models(cfg, spec or BackendSpec())
         for cat, data in cats.items():
             entries = select(scan_category(images, cat, data.prompts), cfg.limit, parse_shard(cfg.shard))
-            ask_images(run, [(e, asks_for(e, data, chunker)) for e in entries if not e.error], images, models)
+            bad |= ask_images(run, [(e, asks_for(e, data, chunker)) for e in entries if not e.error], images, models)
             per_category[cat] = (entries, data)
+        write_atomic(run.dir / "raw" / "images.jsonl", "".join(
+            dumps_row({"key": k, "error": e}) + "\n" for k, e in bad.items()))
         raw = read_raw(run.dir / "raw")
     provenance = {"run_id": run.run_id, "scorer_version": SCORER_VERSION, "mode": cfg.mode, "chunker": chunker.name,
                   "backend": cfg.backend, "prompts": cfg.prompts}
