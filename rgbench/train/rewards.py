@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from rgbench.registry import Registry
 from rgbench.train.judges import Judge, Verdict
 
@@ -88,3 +90,51 @@ class ClipReward:
 
 
 REWARDS.register("clip", ClipReward)
+
+
+class GenEvalRuleReward:
+    """GenEval's detector + official rules as a 0/1 reward for prompts in GenEval's templates (the prompt parsed
+    into GenEval metadata by `rgbench.geneval.prompt_parse`). A prompt outside the templates, or naming a class the
+    detector does not know, scores 0 with that reason. Backends: `toy` (toy detector + colours; toy shapes) or
+    `mask2former` (Mask2Former + CLIP colours; COCO classes)."""
+
+    def __init__(self, backend: str = "toy", detector_model: str | None = None, color_model: str | None = None,
+                 device: str | None = None, weights_dir: str | None = None, batch_size: int = 8) -> None:
+        from rgbench.backends import BackendSpec
+        from rgbench.geneval.detection import build_color_classifier, build_detector
+        from rgbench.geneval.evaluate import BACKENDS
+        from rgbench.geneval.prompt_parse import GenEvalPromptParser
+        from rgbench.geneval.rules import ScoringOptions
+
+        det_name, color_name = BACKENDS[backend]
+        self.detector = build_detector(det_name, BackendSpec(detector_model, device, "auto", weights_dir, batch_size))
+        self.colors = build_color_classifier(color_name, BackendSpec(color_model, device, "auto", weights_dir, 16))
+        plurals = None
+        if backend == "toy":
+            from rgbench.toy.world import PLURALS as plurals  # noqa: N811
+        self.parser = GenEvalPromptParser(self.detector.classes, plurals)
+        self.options = ScoringOptions.from_mapping({})
+        self.name = f"geneval_rule:{backend}"
+
+    def judge(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
+        from PIL import Image
+
+        from rgbench.geneval.evaluate import LoadedImage, detect_images
+        from rgbench.geneval.rules import score_image
+
+        metas = [self.parser.parse(p) for p in prompts]
+        todo = [(f"{i}.png", meta, LoadedImage(np.asarray(im, np.uint8), Image.fromarray(np.asarray(im, np.uint8))))
+                for i, (meta, im) in enumerate(zip(metas, images)) if meta is not None]
+        rows = {r["filename"]: score_image(r, meta, self.options, self.detector.classes)
+                for r, (_, meta, _) in zip(detect_images(todo, self.detector, self.colors, 0.1, self.options), todo)}
+        out = []
+        for i, (prompt, meta) in enumerate(zip(prompts, metas)):
+            if meta is None:
+                out.append(Verdict(0.0, f"not a GenEval-template prompt with known classes: {prompt!r}"))
+                continue
+            row = rows[f"{i}.png"]
+            out.append(Verdict(float(row["correct"]), f"[{meta['tag']}] {row['reason'] or 'correct'}"))
+        return out
+
+
+REWARDS.register("geneval_rule", GenEvalRuleReward)
