@@ -94,7 +94,10 @@ class GRPOOptions:
     clip_low: float = 0.2
     clip_high: float = 0.2
     aggregation: str = "token-mean"  # AGGREGATIONS name
-    logit_clamp: float = 30.0  # log-probs and entropies from logits clamped to ±30
+    # log-probs and entropies from logits clamped to ±30, as the release; None: unclamped. The clamp is not
+    # shift-invariant: a head whose logits sit far below −30 (the toy's: max ≈ −2, 99% < −30) becomes uniform
+    # wherever every logit is below −30 and gets no gradient there.
+    logit_clamp: float | None = 30.0
     kl_coef: float = 0.0  # k3 KL to a frozen copy of the starting policy (off in the release)
     filter_groups: bool = True  # drop groups whose rewards are all equal, refill with new prompts
     max_generation_batches: int = 8  # bound on generation batches per step when filtering
