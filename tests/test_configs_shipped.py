@@ -4,7 +4,7 @@
 from rgbench.catalog import load_catalog
 from rgbench.config import CONFIG_SCHEMAS, PRESET_DIR, load_config
 
-EXPECTED_PRESETS = 11
+EXPECTED_PRESETS = 14
 
 
 def test_every_preset_loads():
@@ -41,3 +41,17 @@ def test_every_grpo_preset_builds_its_entropy_control_and_names_known_rewards():
         assert all(t.name in REWARDS.names() for t in cfg.rewards), name
     assert controls["toy-entropy-none"] == "none" and controls["toy-entropy-fixed"] == "fixed"
     assert controls["toy-entropy-adaptive"] == controls["toy"] == controls["paper"] == "adaptive"
+    # the release's ±30 logit clamp in the paper preset; off for the toy, whose image logits sit below −30
+    assert load_config("grpo", "paper").train.logit_clamp == 30.0
+    assert all(load_config("grpo", n).train.logit_clamp is None for n in presets("grpo") if n.startswith("toy"))
+
+
+def test_every_reproduce_preset_names_existing_training_presets():
+    from rgbench.config import presets
+
+    load_catalog()
+    for name in presets("reproduce"):
+        cfg = load_config("reproduce", name)
+        assert cfg.sft_preset in presets("sft"), name
+        assert {a.preset for a in cfg.arms} <= set(presets("grpo")), name
+        assert {"main", "no-sft", "small-judge", "entropy-none", "entropy-fixed"} == {a.name for a in cfg.arms}, name

@@ -164,3 +164,15 @@ def test_loss_gradient_pushes_entropy_the_intended_way(target, direction):
     end = float(entropy().text.detach())
     assert (end - start) * direction > 0.05
     assert abs(end - target) < abs(start - target)
+
+
+def test_the_logit_clamp_flattens_a_head_whose_logits_sit_below_minus_30():
+    """Why the toy presets turn the release's ±30 clamp off: it is not shift-invariant."""
+    from rgbench.policy.logprobs import _scores
+
+    logits = torch.tensor([[[-40.0, -45.0, -80.0, -90.0]]])  # [1, 1, 4]: a peaked distribution, all logits < −30
+    targets = torch.tensor([[0]])
+    lp_true, h_true = _scores(logits, targets, 1.0, None)
+    lp_clamped, h_clamped = _scores(logits, targets, 1.0, 30.0)
+    assert h_true.item() < 0.05 and lp_true.item() > -0.01
+    assert h_clamped.item() == pytest.approx(math.log(4)) and lp_clamped.item() == pytest.approx(-math.log(4))
