@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.fakes import CountingVQA
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -16,7 +17,6 @@ from rgbench.dpg.questions import read_questions
 from rgbench.dpg.vqa import VQA_MODELS
 from rgbench.prompt_sets import load_prompt_set
 from rgbench.results import read_json, read_jsonl
-from rgbench.toy.judges import ToyVQA
 from rgbench.toy.render import render
 from rgbench.toy.sampler import scene_for
 from rgbench.toy.spec import parse_prompt
@@ -99,14 +99,6 @@ def test_shards_merge_to_the_unsharded_result(toy_folder, tmp_path):
                "--results", tmp_path, "--run-id", "merged").exit_code == 0
     merged = read_json(tmp_path / "merged" / "summary.json")
     assert merged["overall"] == pytest.approx(expected_overall()) and merged["scored"] == N
-
-
-class CountingVQA(ToyVQA):
-    asked = 0
-
-    def ask(self, images, questions):
-        CountingVQA.asked += len(questions)
-        return super().ask(images, questions)
 
 
 def test_resume_asks_only_what_is_missing(toy_folder, tmp_path):

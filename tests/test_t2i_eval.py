@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.fakes import CountingVQA
 from typer.testing import CliRunner
 
 from rgbench.cli import app
@@ -16,7 +17,6 @@ from rgbench.prompt_sets import load_prompt_set
 from rgbench.results import read_json, read_jsonl
 from rgbench.t2i import rules
 from rgbench.t2i.layout import T2ILayout
-from rgbench.toy.judges import ToyVQA
 from rgbench.toy.render import render
 from rgbench.toy.sampler import scene_for
 from rgbench.toy.spec import parse_prompt
@@ -88,14 +88,6 @@ def test_rescoring_from_raw_in_both_modes(toy_folder, tmp_path):
                "--run-id", "from-raw").exit_code == 0
     again = read_json(tmp_path / "from-raw" / "summary.json")["categories"]
     assert {k: v["score"] for k, v in again.items()} == {k: v["score"] for k, v in corrected.items()}
-
-
-class CountingVQA(ToyVQA):
-    asked = 0
-
-    def ask(self, images, questions):
-        CountingVQA.asked += len(questions)
-        return super().ask(images, questions)
 
 
 def test_resume_asks_only_what_is_missing(toy_folder, tmp_path):
