@@ -27,16 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rgbench.dpg.scoring import PAPER_COLUMNS as DPG_COLUMNS
+from rgbench.geneval.summary import PAPER_COLUMNS as GENEVAL_COLUMNS
 from rgbench.results import read_json
+from rgbench.t2i.evaluate import TABLE_COLUMNS as T2I_COLUMNS
 
-COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "geneval": (("single_object", "Single Obj."), ("two_object", "Two Obj."), ("counting", "Counting"),
-                ("colors", "Colors"), ("position", "Position"), ("color_attr", "Color Attr."), ("overall", "Overall")),
-    "dpg": (("global", "Global"), ("entity", "Entity"), ("attribute", "Attribute"), ("relation", "Relation"),
-            ("other", "Other"), ("overall", "Overall")),
-    "t2i": (("color", "Color"), ("shape", "Shape"), ("texture", "Texture"), ("spatial", "2D-Spatial"),
-            ("non_spatial", "Non-Spatial"), ("numeracy", "Numeracy"), ("complex", "Complex")),
-}
+COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {  # each benchmark's own paper columns
+    "geneval": GENEVAL_COLUMNS, "dpg": DPG_COLUMNS, "t2i": T2I_COLUMNS}
 DIGITS = {"geneval": 3, "dpg": 2, "t2i": 4}
 
 

@@ -31,6 +31,8 @@ from typing import Any
 from rgbench.dpg.questions import L1_ORDER, Item
 
 MODES = ("corrected", "official")
+PAPER_COLUMNS = (("global", "Global"), ("entity", "Entity"), ("attribute", "Attribute"), ("relation", "Relation"),
+                 ("other", "Other"), ("overall", "Overall"))  # the paper's DPG-Bench table
 
 Answers = Mapping[tuple[int, int], str]  # (tile, proposition_id) → the VQA model's answer text
 
@@ -147,10 +149,10 @@ def _mean100(values: list[float]) -> float | None:
 
 def markdown_table(summary: Mapping[str, Any], label: str) -> str:
     """The paper's columns: Global, Entity, Attribute, Relation, Other, Overall."""
-    cols = [summary["l1"].get(k) for k in L1_ORDER] + [summary["overall"]]
-    cells = ["–" if v is None else f"{v:.2f}" for v in cols]
-    return ("| Model | Global | Entity | Attribute | Relation | Other | Overall |\n"
-            "|---|---|---|---|---|---|---|\n"
+    values = {**summary["l1"], "overall": summary["overall"]}
+    cells = ["–" if values.get(k) is None else f"{values[k]:.2f}" for k, _ in PAPER_COLUMNS]
+    return (f"| Model | {' | '.join(name for _, name in PAPER_COLUMNS)} |\n"
+            f"|---|{'---|' * len(PAPER_COLUMNS)}\n"
             f"| {label} | {' | '.join(cells)} |\n\n"
             f"DPG-Bench, mode `{summary['mode']}`: {summary['scored']} items scored, {summary['failed']} failed"
             f"{' (counted as 0)' if summary['counted_as_zero'] else ' (left out)'}.\n")
