@@ -374,11 +374,10 @@ def eval_t2i_cmd(
 
 
 def _prompt_set_of(images: Path | None) -> str | None:
-    """The benchmark name in an image folder's generation.json (written by `rgbench generate`)."""
-    path = images / "generation.json" if images else None
-    if path is None or not path.is_file():
-        return None
-    name = str(json.loads(path.read_text()).get("settings", {}).get("prompt_set", ""))
+    """The prompt set an image folder was generated from (its generation.json), without a category."""
+    from rgbench.layouts import generation_provenance
+
+    name = str(generation_provenance(images).get("prompt_set", ""))
     return name.split(":")[0] or None
 
 

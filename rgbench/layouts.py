@@ -54,10 +54,10 @@ def save_png_atomic(image: np.ndarray | Image.Image, path: Path) -> None:
 
 
 def generation_provenance(images: str | Path | None) -> dict[str, Any]:
-    """The generating model, seed and sample count, from an image folder's generation.json (written by
-    `rgbench generate`), for every evaluator's provenance; {} for folders made elsewhere."""
+    """The generating model, prompt set, seed and sample count, from an image folder's generation.json (written
+    by `rgbench generate`), for every evaluator's provenance; {} for folders made elsewhere."""
     path = Path(images) / "generation.json" if images else None
     if path is None or not path.is_file():
         return {}
     settings = read_json(path).get("settings", {})
-    return {k: settings[k] for k in ("model", "seed", "n") if k in settings}
+    return {k: settings[k] for k in ("model", "prompt_set", "seed", "n") if k in settings}

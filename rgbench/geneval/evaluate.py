@@ -97,6 +97,12 @@ class LoadedImage:
     detector_input: np.ndarray  # uint8 [H, W, 3] as the detector reads the file (no EXIF transpose)
     color_input: Image.Image  # EXIF-transposed RGB, what the official CLIP crops come from
 
+    @classmethod
+    def from_array(cls, image: Any) -> LoadedImage:
+        """An in-memory image (no file, so no EXIF): both views are the same pixels."""
+        pixels = np.asarray(image, dtype=np.uint8)  # [H, W, 3]
+        return cls(pixels, Image.fromarray(pixels))
+
 
 def load_image(path: Path) -> LoadedImage:
     """Both views of an image file; raises OSError/ValueError for unreadable or corrupt files."""

@@ -11,8 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from rgbench.registry import Registry
 from rgbench.train.judges import Judge, Verdict
 
@@ -117,13 +115,11 @@ class GenEvalRuleReward:
         self.name = f"geneval_rule:{backend}"
 
     def judge(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
-        from PIL import Image
-
         from rgbench.geneval.evaluate import LoadedImage, detect_images
         from rgbench.geneval.rules import score_image
 
         metas = [self.parser.parse(p) for p in prompts]
-        todo = [(f"{i}.png", meta, LoadedImage(np.asarray(im, np.uint8), Image.fromarray(np.asarray(im, np.uint8))))
+        todo = [(f"{i}.png", meta, LoadedImage.from_array(im))
                 for i, (meta, im) in enumerate(zip(metas, images)) if meta is not None]
         rows = {r["filename"]: score_image(r, meta, self.options, self.detector.classes)
                 for r, (_, meta, _) in zip(detect_images(todo, self.detector, self.colors, 0.1, self.options), todo)}

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PIL import Image
-
 from rgbench.policy.generate import GenerationOptions, generate
 from rgbench.policy.model import Policy
 
@@ -35,7 +33,7 @@ def toy_geneval_validation(policy: Policy, cot: bool = True, cfg_weight: float =
     for s in range(0, len(rows_in), batch):
         chunk = rows_in[s:s + batch]
         out = generate(policy, [it.prompt for it, _ in chunk], [(seed, f"validation:{it.key}", k) for it, k in chunk], opts)
-        images = [(f"{it.key}/samples/{k:04d}.png", it.record, LoadedImage(img, Image.fromarray(img)))
+        images = [(f"{it.key}/samples/{k:04d}.png", it.record, LoadedImage.from_array(img))
                   for (it, k), img in zip(chunk, out.images)]
         for record, (_, meta, _) in zip(detect_images(images, detector, colors, 0.1, options), images):
             rows.append(score_image(record, meta, options))
