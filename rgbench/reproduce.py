@@ -145,28 +145,42 @@ def cached_policy(path: str, device: str | None) -> Any:
 
 
 def evaluate(benchmark: str, images: Path, runs: Path, run_id: str, cfg: ReproduceConfig) -> str:
-    """Score one generation folder with the toy backends (or the benchmark's defaults); returns the run folder."""
+    """Score one generation folder with the preset's backends; returns the run folder."""
     from rgbench.runs import Run
 
     kind = BENCH_EVALS[benchmark]
-    if kind == "geneval":
-        from rgbench.geneval.evaluate import BACKENDS, RESULTS_FILE, GenEvalConfig, evaluate_run
-
-        detector, colors = BACKENDS[cfg.eval.backends["geneval"]]
-        ecfg: Any = GenEvalConfig(images=str(images), detector=detector, colors=colors)
-    elif kind == "dpg":
-        from rgbench.dpg.evaluate import RESULTS_FILE, DPGConfig, evaluate_run
-        ecfg = DPGConfig(questions=dpg_questions(cfg), images=str(images), pic_num=cfg.eval.n["dpg"],
-                         backend=cfg.eval.backends["dpg"])
-    else:
-        from rgbench.t2i.evaluate import T2IConfig, evaluate_run
-        RESULTS_FILE = "samples.jsonl"  # noqa: N806 (per-category results.jsonl live in subfolders)
-        ecfg = T2IConfig(images=str(images), prompts="toy-t2i" if benchmark.startswith("toy") else "t2i",
-                         backend=cfg.eval.backends["t2i"])
+    ecfg, run_eval, samples_file = EVALUATORS[kind](benchmark, images, cfg)
     with Run.open(runs, run_id, ecfg, kind=f"eval-{kind}", seed=None, provenance={"benchmark": kind},
-                  samples_file=RESULTS_FILE) as run:
-        evaluate_run(run, ecfg)
+                  samples_file=samples_file) as run:
+        run_eval(run, ecfg)
     return str(runs / run_id)
+
+
+def geneval_evaluator(benchmark: str, images: Path, cfg: ReproduceConfig) -> tuple[Any, Callable, str]:
+    from rgbench.geneval.evaluate import BACKENDS, RESULTS_FILE, GenEvalConfig, evaluate_run
+
+    detector, colors = BACKENDS[cfg.eval.backends["geneval"]]
+    return GenEvalConfig(images=str(images), detector=detector, colors=colors), evaluate_run, RESULTS_FILE
+
+
+def dpg_evaluator(benchmark: str, images: Path, cfg: ReproduceConfig) -> tuple[Any, Callable, str]:
+    from rgbench.dpg.evaluate import RESULTS_FILE, DPGConfig, evaluate_run
+
+    ecfg = DPGConfig(questions=dpg_questions(cfg), images=str(images), pic_num=cfg.eval.n["dpg"],
+                     backend=cfg.eval.backends["dpg"])
+    return ecfg, evaluate_run, RESULTS_FILE
+
+
+def t2i_evaluator(benchmark: str, images: Path, cfg: ReproduceConfig) -> tuple[Any, Callable, str]:
+    from rgbench.t2i.evaluate import T2IConfig, evaluate_run
+
+    ecfg = T2IConfig(images=str(images), prompts="toy-t2i" if benchmark.startswith("toy") else "t2i",
+                     backend=cfg.eval.backends["t2i"])
+    return ecfg, evaluate_run, "samples.jsonl"  # its per-category results.jsonl live in subfolders
+
+
+EVALUATORS: dict[str, Callable[[str, Path, ReproduceConfig], tuple[Any, Callable, str]]] = {
+    "geneval": geneval_evaluator, "dpg": dpg_evaluator, "t2i": t2i_evaluator}
 
 
 def dpg_questions(cfg: ReproduceConfig) -> str:
