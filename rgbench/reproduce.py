@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rgbench.results import JsonlLog, read_json, write_atomic, write_json
+from rgbench.results import JsonlLog, write_atomic, write_json
 
 BENCH_EVALS = {"toy-geneval": "geneval", "toy-dpg": "dpg", "toy-t2i": "t2i",
                "geneval": "geneval", "dpg": "dpg", "t2i": "t2i"}
@@ -301,7 +301,3 @@ def _yaml(data: Any) -> str:
     import yaml
 
     return yaml.safe_dump(data, sort_keys=False)
-
-
-def read_summary(root: Path) -> dict[str, Any]:
-    return read_json(root / "summary.json")

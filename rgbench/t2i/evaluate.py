@@ -9,7 +9,7 @@ the official formulas, resumable, re-scorable without a model.
       <category>/results.jsonl, <category>/summary.json   per image: score and details; per category: the mean
       summary.json, table.md                              every category, the paper's columns
 
-What each category asks for (`NEEDS`): color / shape / texture → VQA; non_spatial → CLIP; spatial / numeracy →
+What each category asks for (`asks_for`): color / shape / texture → VQA; non_spatial → CLIP; spatial / numeracy →
 detections; complex → VQA, plus detections for its spatial prompts and CLIP for its action prompts. Scores are a
 pure function of those records (`rgbench.t2i.rules`), rewritten atomically at the end of every run.
 
@@ -43,8 +43,6 @@ SCORER_VERSION = "t2i-rules-1"
 CATEGORIES = ("color", "shape", "texture", "spatial", "non_spatial", "numeracy", "complex")
 TABLE_COLUMNS = (("color", "Color"), ("shape", "Shape"), ("texture", "Texture"), ("spatial", "2D-Spatial"),
                  ("non_spatial", "Non-Spatial"), ("numeracy", "Numeracy"), ("complex", "Complex"))
-NEEDS = {"color": {"vqa"}, "shape": {"vqa"}, "texture": {"vqa"}, "non_spatial": {"clip"},
-         "spatial": {"detections"}, "numeracy": {"detections"}, "complex": {"vqa", "detections", "clip"}}
 DETECTOR_CATEGORIES = ("spatial", "numeracy", "complex")  # not the official detector here
 # --backend: the VQA model, CLIP and detector that go together.
 BACKENDS: dict[str, dict[str, str | None]] = {
