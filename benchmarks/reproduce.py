@@ -3,6 +3,7 @@ reproduction folder (`benchmark.json`), against the preset's budget (toy-quick â
 per seed, â‰¤ 4 GiB).
 
     python benchmarks/reproduce.py --preset toy-quick --out /tmp/repro-quick
+    python benchmarks/reproduce.py --preset toy --seeds 3 --out /tmp/repro-toy   # = rgbench reproduce --preset toy --seeds 3, timed
 
 Run it on a fresh folder: stages already done are skipped and would not be timed. The numbers depend on the
 machine (2 CPU cores here); the script prints them with the core count and torch's thread count.
@@ -24,6 +25,7 @@ BUDGET_RSS_GIB = 4.0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="toy-quick")
+    parser.add_argument("--seeds", type=int, default=None, help="Seeds [default: the preset's].")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if (args.out / "stages.jsonl").exists():
@@ -36,7 +38,7 @@ def main() -> None:
     from rgbench.results import write_json
 
     load_catalog()
-    cfg = load_config("reproduce", args.preset)
+    cfg = load_config("reproduce", args.preset, [f"seeds={args.seeds}"] if args.seeds else [])
     start = time.perf_counter()
     reproduce(cfg, args.out, say=lambda m: print(m, flush=True))
     seconds = time.perf_counter() - start

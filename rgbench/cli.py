@@ -432,11 +432,13 @@ def tables_cmd(
     specs: Annotated[list[Path], typer.Argument(help="Table specs (YAML: benchmark, rows of label + runs or quoted "
                      "values; see rgbench/analysis/tables.py).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("tables"),
+    bars: Annotated[bool, typer.Option("--bars/--no-bars", help="Also draw per-task bars (PNG + SVG).")] = True,
 ) -> None:
     """Paper-style tables from evaluation runs: mean ± std over seeds, quoted reference rows marked; Markdown,
-    CSV and LaTeX per spec."""
+    CSV and LaTeX per spec, and a per-task bar chart."""
     import yaml
 
+    from rgbench.analysis.bars import plot_bars
     from rgbench.analysis.tables import build_rows, csv_text, latex, markdown
     from rgbench.results import write_atomic
 
@@ -450,6 +452,8 @@ def tables_cmd(
         write_atomic(out / f"{spec_path.stem}.md", markdown(kind, rows, title))
         write_atomic(out / f"{spec_path.stem}.csv", csv_text(kind, rows))
         write_atomic(out / f"{spec_path.stem}.tex", latex(kind, rows, title))
+        for suffix in ("png", "svg") if bars else ():
+            plot_bars(kind, rows, out / f"{spec_path.stem}-bars.{suffix}", title)
         console.print(markdown(kind, rows, title), markup=False, highlight=False)
     console.print(f"→ {out}/", highlight=False)
 

@@ -54,6 +54,15 @@ class EvalSpec:
 
 
 @dataclass
+class AblationSpec:
+    """One ablation table: which models (labels: base, sft or an arm name) it compares, shown as `rows` names them."""
+
+    name: str
+    title: str
+    rows: dict[str, str] = field(default_factory=dict)  # model label → row label, in table order
+
+
+@dataclass
 class ReproduceConfig:
     base_model: str = "toy-base"
     seeds: int = 1
@@ -65,6 +74,7 @@ class ReproduceConfig:
     entropy_arms: list[str] = field(default_factory=lambda: ["entropy-none", "entropy-fixed", "main"])
     dpg_questions: str = "toy"  # "toy" (the shipped toy CSV) or a path to dpg_bench.csv
     cot_words_min_share: float = 0.2
+    ablations: list[AblationSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -203,10 +213,12 @@ def reproduce(cfg: ReproduceConfig, root: Path, device: str | None = None,
     arm_runs: dict[str, list[str]] = {}
     for seed in range(cfg.seeds):
         run_seed(cfg, seed, root, stages, device, evals, arm_runs)
-    stages.run("analysis/cot-words", cot_words, cfg, root)
-    stages.run("analysis/curves", curves, cfg, arm_runs, root)
+    words = stages.run("analysis/cot-words", cot_words, cfg, root)
+    curve_out = stages.run("analysis/curves", curves, cfg, arm_runs, root)
     tables = stages.run("analysis/tables", write_tables, cfg, evals, root)
-    summary = {"config": cfg_dict(cfg), "evaluations": evals, "grpo_runs": arm_runs, "tables": tables,
+    figures = [out["figure"] for out in (curve_out, words) if "figure" in out] + tables["figures"]
+    summary = {"config": cfg_dict(cfg), "evaluations": evals, "grpo_runs": arm_runs, "tables": tables["tables"],
+               "figures": figures,
                "stages": [r["stage"] for r in stages.log.rows()], "report": str(root / "report" / "index.html")}
     write_json(root / "summary.json", summary)
     from rgbench.analysis.report import write_report
@@ -265,36 +277,61 @@ def cot_words(cfg: ReproduceConfig, root: Path) -> dict[str, Any]:
     if not sources:
         return {"skipped": f"no generation of the '{cfg.main_arm}' arm"}
     summary = analyze(sources, root / "cot-words", cfg.cot_words_min_share)
-    return {"folder": str(root / "cot-words"), "cots": summary["cots"], "words": len(summary["words"])}
+    return {"folder": str(root / "cot-words"), "cots": summary["cots"], "words": len(summary["words"]),
+            "figure": str(root / "cot-words" / "cot_words.png")}
 
 
 def curves(cfg: ReproduceConfig, arm_runs: dict[str, list[str]], root: Path) -> dict[str, Any]:
-    from rgbench.analysis.curves import plot_curves, read_run
+    from rgbench.analysis.curves import mean_curve, plot_curves, read_run
 
-    chosen = [(name, runs[0]) for name in cfg.entropy_arms for runs in [arm_runs.get(name, [])] if runs]
+    chosen = {name: arm_runs[name] for name in cfg.entropy_arms if arm_runs.get(name)}
     if not chosen:
         return {"skipped": "no entropy arms ran"}
-    curves_ = [read_run(run, name) for name, run in chosen]
+    curves_ = [mean_curve([read_run(run) for run in runs], name + (f" (mean of {len(runs)} seeds)" if len(runs) > 1
+                                                                  else "")) for name, runs in chosen.items()]
     for suffix in ("png", "svg"):
         plot_curves(curves_, root / "curves" / f"entropy.{suffix}")
-    return {"figure": str(root / "curves" / "entropy.png"), "runs": [r for _, r in chosen]}
+    return {"figure": str(root / "curves" / "entropy.png"), "runs": chosen}
 
 
 def write_tables(cfg: ReproduceConfig, evals: dict[str, dict[str, list[str]]], root: Path) -> dict[str, Any]:
-    """One table per benchmark with every model (mean ± std over seeds), in the paper's row order."""
-    from rgbench.analysis.tables import build_rows, csv_text, latex, markdown
+    """One table (+ per-task bars) per benchmark with every model, then the ablation tables; mean ± std over
+    seeds, in the paper's row order."""
+    from rgbench.analysis.tables import ablation_rows, build_rows
 
-    out = {}
+    tables, figures = {}, []
     for bench in cfg.eval.benchmarks:
         rows = [{"label": label, "runs": by_bench[bench]} for label, by_bench in evals.items() if bench in by_bench]
         spec = {"title": f"{bench}: base, SFT and the GRPO arms", "rows": rows}
         kind, built = build_rows(spec)
         write_atomic(root / "tables" / f"{bench}.yaml", _yaml(spec))
-        write_atomic(root / "tables" / f"{bench}.md", markdown(kind, built, spec["title"]))
-        write_atomic(root / "tables" / f"{bench}.csv", csv_text(kind, built))
-        write_atomic(root / "tables" / f"{bench}.tex", latex(kind, built, spec["title"]))
-        out[bench] = str(root / "tables" / f"{bench}.md")
-    return out
+        tables[bench] = write_table_files(root / "tables" / bench, kind, built, spec["title"])
+        figures.append(write_bars(root / "tables" / f"{bench}-bars", kind, built, spec["title"]))
+    for ablation in cfg.ablations:
+        entries = [(row_label, evals[label]) for label, row_label in ablation.rows.items() if label in evals]
+        if entries:
+            tables[f"ablation-{ablation.name}"] = write_table_files(
+                root / "tables" / f"ablation-{ablation.name}", "ablation", ablation_rows(entries), ablation.title)
+    return {"tables": tables, "figures": figures}
+
+
+def write_table_files(stem: Path, kind: str, rows: list[Any], title: str) -> str:
+    """stem.md, stem.csv, stem.tex; returns the Markdown file."""
+    from rgbench.analysis.tables import csv_text, latex, markdown
+
+    write_atomic(stem.with_suffix(".md"), markdown(kind, rows, title))
+    write_atomic(stem.with_suffix(".csv"), csv_text(kind, rows))
+    write_atomic(stem.with_suffix(".tex"), latex(kind, rows, title))
+    return str(stem.with_suffix(".md"))
+
+
+def write_bars(stem: Path, kind: str, rows: list[Any], title: str) -> str:
+    """stem.png and stem.svg; returns the PNG."""
+    from rgbench.analysis.bars import plot_bars
+
+    for suffix in (".png", ".svg"):
+        plot_bars(kind, rows, stem.with_suffix(suffix), title)
+    return str(stem.with_suffix(".png"))
 
 
 def _yaml(data: Any) -> str:

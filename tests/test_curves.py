@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from rgbench.analysis.curves import moving_average, read_run
+from rgbench.analysis.curves import mean_curve, moving_average, read_run
 from rgbench.cli import app
 
 
@@ -35,6 +35,15 @@ def test_read_run_takes_targets_only_from_adaptive_runs(tmp_path):
 def test_moving_average_is_trailing_and_skips_missing_values():
     assert moving_average([1.0, 3.0, None, 5.0], 2) == [1.0, 2.0, None, 5.0]
     assert moving_average([2.0, 4.0, 6.0], 3) == [2.0, 3.0, 4.0]
+
+
+def test_mean_curve_averages_seeds_step_by_step(tmp_path):
+    a = read_run(fake_run(tmp_path / "a", "adaptive", [1.0, 2.0, 3.0]))
+    b = read_run(fake_run(tmp_path / "b", "adaptive", [3.0, 4.0]))  # a seed that logged one step fewer
+    mean = mean_curve([a, b], "main (mean of 2 seeds)")
+    assert mean.steps == [1, 2, 3] and mean.values["h_text"] == [2.0, 3.0, 3.0]
+    assert mean.values["alpha_image"] == [None, None, None] and mean.targets == a.targets
+    assert mean_curve([a], "one").values == a.values
 
 
 def test_curves_command_draws_every_run(tmp_path):

@@ -23,9 +23,15 @@ def test_toy_quick_runs_every_stage_and_resumes(tmp_path):
         table = (out / "tables" / f"{bench}.md").read_text()
         assert all(f"| {label} |" in table for label in ("base", "sft", *ARMS))
     assert (out / "curves" / "entropy.png").stat().st_size > 1000
+    assert all((out / "tables" / f"{b}-bars.png").stat().st_size > 1000 for b in ("toy-geneval", "toy-dpg", "toy-t2i"))
+    ablation = (out / "tables" / "ablation-sft.md").read_text()  # every row of the SFT ablation, each benchmark
+    assert all(f"| {row} |" in ablation for row in ("base model", "SFT", "RL without SFT", "SFT + RL"))
+    assert "| Method | GenEval overall | DPG-Bench overall | T2I-CompBench (mean of categories) |" in ablation
+    assert {"ablation-judge", "ablation-entropy"} <= set(summary["tables"])
     assert read_json(out / "cot-words" / "summary.json")["cots"] > 0
     report = (out / "report" / "index.html").read_text()
     assert report.count("<figure>") >= 2 + len(ARMS) and "toy-dpg: base, SFT and the GRPO arms" in report
+    assert "Entropy control" in report and 'src="toy-t2i-bars.png"' in report
     # the base model writes no CoT, every other model does
     base_cots = read_jsonl(out / "gen" / "base-s0" / "toy-geneval" / "cot.jsonl")
     assert base_cots and all(r["cot"] is None for r in base_cots)

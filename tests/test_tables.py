@@ -6,7 +6,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from rgbench.analysis.tables import build_rows, csv_text, latex, markdown, values_of
+from rgbench.analysis.tables import ablation_rows, build_rows, csv_text, latex, markdown, values_of
 from rgbench.cli import app
 
 TASKS = ("single_object", "two_object", "counting", "colors", "position", "color_attr")
@@ -58,6 +58,35 @@ def test_tables_command_writes_three_formats(tmp_path):
     spec.write_text(json.dumps({"title": "t", "rows": [{"label": "A", "runs": [geneval_summary(tmp_path / "a", [1] * 6)]}]}))
     result = CliRunner().invoke(app, ["tables", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"ablation.md", "ablation.csv", "ablation.tex"}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"ablation.md", "ablation.csv", "ablation.tex",
+                                                             "ablation-bars.png", "ablation-bars.svg"}
+    assert (tmp_path / "out" / "ablation-bars.png").stat().st_size > 1000
     (tmp_path / "bad.yaml").write_text("rows: [{label: x, runs: []}]")
     assert CliRunner().invoke(app, ["tables", str(tmp_path / "bad.yaml")]).exit_code == 2
+
+
+def summary_file(folder, summary):
+    folder.mkdir(parents=True)
+    (folder / "summary.json").write_text(json.dumps(summary))
+    return str(folder)
+
+
+def test_ablation_rows_take_one_headline_per_benchmark_and_seed(tmp_path):
+    g = [geneval_summary(tmp_path / f"g{k}", [0.4 + 0.2 * k] * 6) for k in range(2)]  # overall 0.4, 0.6
+    d = [summary_file(tmp_path / f"d{k}", {"l1": {"global": 1.0}, "overall": 40.0 + 2 * k}) for k in range(2)]
+    # T2I has no official overall: the mean of the scored categories (spatial not scored → left out)
+    t = [summary_file(tmp_path / "t0", {"categories": {"color": {"score": 0.2}, "shape": {"score": 0.4},
+                                                       "spatial": {"score": None}}})]
+    (row,) = ablation_rows([("SFT + RL", {"toy-geneval": g, "toy-dpg": d, "toy-t2i": t})])
+    assert row.mean("geneval") == pytest.approx(0.5) and row.std("geneval") == pytest.approx(0.1414, abs=1e-4)
+    assert row.mean("dpg") == pytest.approx(41.0) and row.mean("t2i") == pytest.approx(0.3)
+    assert row.std("t2i") is None  # one seed
+    text = markdown("ablation", [row], "Entropy")
+    assert "| Method | GenEval overall | DPG-Bench overall | T2I-CompBench (mean of categories) |" in text
+    assert "| SFT + RL (n=2) | 0.500 ± 0.141 | 41.000 ± 1.414 | 0.300 |" in text
+    # the same table from a spec file
+    kind, rows = build_rows({"benchmark": "ablation", "rows": [{"label": "SFT + RL", "runs": {"geneval": g}},
+                                                              {"label": "paper", "quoted": {"geneval": 0.86}}]})
+    assert kind == "ablation" and rows[0].values["geneval"] == pytest.approx([0.4, 0.6]) and rows[1].quoted
+    with pytest.raises(ValueError, match="ablation row 'x' has no runs"):
+        ablation_rows([("x", {"toy-geneval": []})])

@@ -47,6 +47,26 @@ def read_run(run_dir: str | Path, label: str | None = None) -> Curve:
                  {key: [r.get(key) for r in rows] for key, _ in PANELS}, targets)
 
 
+def mean_curve(curves: Sequence[Curve], label: str) -> Curve:
+    """The step-wise mean of several runs of one arm (seeds): a step's value is the mean over the runs that logged
+    it; steps are the union of the runs' steps. Targets are the first run's (an arm's seeds share them)."""
+    if not curves:
+        raise ValueError(f"no runs to average for '{label}'")
+    if len(curves) == 1:
+        return Curve(label, curves[0].steps, curves[0].values, curves[0].targets)
+    steps = sorted({s for c in curves for s in c.steps})
+    at = [dict(zip(c.steps, range(len(c.steps)))) for c in curves]
+    values: dict[str, list[float | None]] = {}
+    for key, _ in PANELS:
+        column = []
+        for step in steps:
+            seen = [c.values[key][i[step]] for c, i in zip(curves, at) if step in i]
+            seen = [v for v in seen if v is not None]
+            column.append(sum(seen) / len(seen) if seen else None)
+        values[key] = column
+    return Curve(label, steps, values, curves[0].targets)
+
+
 def moving_average(values: Sequence[float | None], window: int) -> list[float | None]:
     """Trailing mean over the last `window` non-missing values (None stays None)."""
     out: list[float | None] = []

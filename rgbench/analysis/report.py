@@ -78,7 +78,8 @@ def write_report(root: Path, gallery_limit: int = 12) -> Path:
         if rows:
             parts.append(table_html(title or bench, rows))
     parts.append("<h2>Figures</h2>")
-    for fig in (root / "curves" / "entropy.png", root / "cot-words" / "cot_words.png"):
+    default = [root / "curves" / "entropy.png", root / "cot-words" / "cot_words.png"]
+    for fig in [Path(f) for f in summary.get("figures", default)]:
         if fig.is_file():
             shutil.copyfile(fig, out / fig.name)
             parts.append(f'<p><img class="fig" src="{esc(fig.name)}" alt="{esc(fig.stem)}"></p>')

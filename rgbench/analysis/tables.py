@@ -11,10 +11,16 @@ reference rows (numbers from papers, marked as quoted, never mixed up with measu
         quoted: {single_object: 0.99, two_object: 0.89, overall: 0.80}
         source: Janus-Pro paper, Table 4
 
-    rgbench tables tables.yaml --out tables/      # → <name>.md, <name>.csv, <name>.tex
+    rgbench tables tables.yaml --out tables/      # → <name>.md, .csv, .tex and per-task bars <name>-bars.png, .svg
+
+An ablation spec sets `benchmark: ablation` and gives each row its runs per benchmark
+(`runs: {geneval: [...], dpg: [...], t2i: [...]}`).
 
 The columns follow each paper: GenEval's six tasks + overall (the unweighted mean of the tasks), DPG-Bench's L1
 categories + overall, T2I-CompBench's categories.
+
+Ablation tables put one headline number per benchmark side by side (GenEval overall, DPG-Bench overall, the mean of
+the T2I-CompBench categories that were scored): `ablation_rows` builds them from each row's runs per benchmark.
 """
 
 from __future__ import annotations
@@ -32,9 +38,11 @@ from rgbench.geneval.summary import PAPER_COLUMNS as GENEVAL_COLUMNS
 from rgbench.results import read_json
 from rgbench.t2i.evaluate import TABLE_COLUMNS as T2I_COLUMNS
 
+ABLATION_COLUMNS = (("geneval", "GenEval overall"), ("dpg", "DPG-Bench overall"),
+                    ("t2i", "T2I-CompBench (mean of categories)"))
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {  # each benchmark's own paper columns
-    "geneval": GENEVAL_COLUMNS, "dpg": DPG_COLUMNS, "t2i": T2I_COLUMNS}
-DIGITS = {"geneval": 3, "dpg": 2, "t2i": 4}
+    "geneval": GENEVAL_COLUMNS, "dpg": DPG_COLUMNS, "t2i": T2I_COLUMNS, "ablation": ABLATION_COLUMNS}
+DIGITS = {"geneval": 3, "dpg": 2, "t2i": 4, "ablation": 3}
 
 
 def benchmark_of(summary: Mapping[str, Any]) -> str:
@@ -56,6 +64,33 @@ def values_of(summary: Mapping[str, Any]) -> dict[str, float | None]:
     if kind == "dpg":
         return {**summary["l1"], "overall": summary["overall"]}
     return {k: v["score"] for k, v in summary["categories"].items()}
+
+
+def headline(summary: Mapping[str, Any]) -> float | None:
+    """One number per benchmark run for ablation tables: GenEval / DPG-Bench overall; for T2I-CompBench (which has
+    no official overall) the unweighted mean of the categories that were scored."""
+    values = values_of(summary)
+    if benchmark_of(summary) != "t2i":
+        return values["overall"]
+    scored = [v for v in values.values() if v is not None]
+    return statistics.fmean(scored) if scored else None
+
+
+def ablation_rows(entries: Sequence[tuple[str, Mapping[str, Sequence[str | Path]]]]) -> list[Row]:
+    """(label, benchmark → run folders, one per seed) → rows with one headline value per benchmark and seed."""
+    rows = []
+    for label, by_bench in entries:
+        row = Row(label)
+        for runs in by_bench.values():
+            for run in runs:
+                summary = load_summary(run)
+                value = headline(summary)
+                if value is not None:
+                    row.values.setdefault(benchmark_of(summary), []).append(float(value))
+        if not row.values:
+            raise ValueError(f"ablation row '{label}' has no runs with scores")
+        rows.append(row)
+    return rows
 
 
 def load_summary(path: str | Path) -> dict[str, Any]:
@@ -90,6 +125,9 @@ def build_rows(spec: Mapping[str, Any]) -> tuple[str, list[Row]]:
         if "quoted" in entry:
             rows.append(Row(entry["label"], {k: [float(v)] for k, v in entry["quoted"].items() if v is not None},
                             quoted=True, source=str(entry.get("source", ""))))
+            continue
+        if kind == "ablation":  # runs: {geneval: [...], dpg: [...], t2i: [...]}
+            rows += ablation_rows([(entry["label"], entry.get("runs") or {})])
             continue
         row = Row(entry["label"])
         for run in entry.get("runs", []):
