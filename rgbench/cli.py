@@ -506,6 +506,27 @@ def report_cmd(
     console.print(f"→ {page}", highlight=False)
 
 
+@app.command("publish")
+def publish_cmd(
+    folder: Annotated[Path, typer.Argument(help="A finished reproduction folder (`rgbench reproduce --out`).")],
+    dest: Annotated[Path, typer.Argument(help="Where to publish it, e.g. results/toy (its contents are replaced).")],
+    command: Annotated[str, typer.Option("--command", help="The command that made the reproduction (recorded in "
+                       "PROVENANCE.md).")] = "rgbench reproduce",
+    max_file_mb: Annotated[float, typer.Option("--max-file-mb", help="Leave out files larger than this.")] = 5.0,
+) -> None:
+    """Copy a reproduction's tables, figures, report, summaries and raw JSONL (no weights, no image dumps) into a
+    folder to commit, with a PROVENANCE.md naming the command and commit."""
+    from rgbench.publish import publish
+
+    try:
+        record = publish(folder, dest, command, max_file_mb)
+    except (FileNotFoundError, ValueError) as err:
+        fail(str(err))
+    left = ", ".join(f"{n} {why}" for why, n in sorted(record["left_out"].items())) or "nothing"
+    console.print(f"→ {dest}: {record['files']} files ({record['bytes'] / 2**20:.1f} MiB); left out: {left}",
+                  highlight=False)
+
+
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
            root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
            errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:

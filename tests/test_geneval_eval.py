@@ -167,6 +167,16 @@ def test_bad_input_is_counted_with_reasons(toy_folder, tmp_path):
     assert summary["failures"]["count"] == 5 and summary["images"] == 159 - 4
     assert summary["missing_prompts"] == 4 and not summary["complete"] and summary["ignored_folders"] == ["notes"]
     assert "could not be scored" in result.text and "official scorer skips such files" in result.text
+    # the files are fixed: a rerun of the same command re-checks every failure and scores what is now readable
+    (bad / "00001/samples/0000.png").write_bytes((toy_folder / "00001/samples/0000.png").read_bytes())
+    shutil.copyfile(toy_folder / "00003/metadata.jsonl", bad / "00003/metadata.jsonl")
+    again = cli("eval", "geneval", "--images", bad, "--results", tmp_path, "--run-id", "r")
+    assert again.exit_code == 0, again.output
+    failures = {f["filename"]: f["error"] for f in read_jsonl(tmp_path / "r" / "failures.jsonl")}
+    assert set(failures) == {"00000/samples/0001.jpg", "00002/samples/0000.png", "00004/samples/"}
+    assert read_json(tmp_path / "r" / "summary.json")["images"] == 159 - 2
+    detections = read_jsonl(tmp_path / "r" / "raw" / "detections.jsonl")
+    assert len(detections) == len({d["filename"] for d in detections})  # one record per file, never two
 
 
 def test_empty_folder_and_missing_arguments_are_clear_errors(tmp_path):

@@ -45,7 +45,7 @@ from rgbench.geneval.rules import MissingColor, ScoringOptions, score_image
 from rgbench.geneval.summary import markdown_table, summarize
 from rgbench.layouts import generation_provenance
 from rgbench.progress import Progress
-from rgbench.results import dumps_row, write_atomic, write_json
+from rgbench.results import dumps_row, read_jsonl, write_atomic, write_json
 from rgbench.runs import Run
 from rgbench.sharding import parse_shard
 
@@ -158,6 +158,7 @@ def detect_folder(run: Run, cfg: GenEvalConfig, options: ScoringOptions, detecto
     of this folder selection and the top-level folders that are not prompt folders."""
     images_dir = Path(cfg.images)
     scan = scan_images(images_dir, cfg.limit, parse_shard(cfg.shard))
+    forget_failures(run.dir / "raw" / "detections.jsonl")  # re-checked below: a file fixed since is then scored
     log = run.raw("detections", key="filename")
     backends = {"detector": detector.name, "color_classifier": colors.name}
     log.append(failure_record(e.filename, e.error, e.metadata, backends)
@@ -169,6 +170,18 @@ def detect_folder(run: Run, cfg: GenEvalConfig, options: ScoringOptions, detecto
             bar.advance(len(batch))
     mine = {e.filename for e in scan.entries}
     return [r for r in log.rows() if r["filename"] in mine], scan.ignored
+
+
+def forget_failures(path: Path) -> int:
+    """Drop the failure records (unreadable image, missing metadata, ...) from a detections log before a resumed
+    run, so each is examined again; returns how many were dropped. Detections of readable images stay."""
+    if not path.is_file():
+        return 0
+    rows = read_jsonl(path)
+    kept = [r for r in rows if not r.get("error")]
+    if len(kept) < len(rows):
+        write_atomic(path, "".join(dumps_row(r) + "\n" for r in kept))
+    return len(rows) - len(kept)
 
 
 @lru_cache(maxsize=1)

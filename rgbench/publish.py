@@ -1,0 +1,107 @@
+"""Publish a reproduction: copy the small, readable part of a `rgbench reproduce` folder into a folder meant for
+version control (e.g. `results/toy/`), with a PROVENANCE.md that says which command and commit made it.
+
+    rgbench publish /tmp/repro-toy results/toy --command "rgbench reproduce --preset toy --seeds 3"
+
+Kept: summary.json, stages.jsonl, benchmark.json, tables/, curves/, cot-words/, report/ (with its gallery), every
+run's config, meta, metrics, summaries, results and raw model outputs (JSONL), and each generation's cot.jsonl and
+generation.json. Left out: model weights and checkpoints, generated images (outside the report's gallery), and any
+file over `max_file_mb`. The reproduction's absolute folder is rewritten to relative paths in the text files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rgbench.results import read_json, read_jsonl, write_atomic, write_json
+
+FIGURE_DIRS = {"tables", "curves", "cot-words", "report"}  # their images are the point
+SKIPPED_DIRS = {"checkpoint", "model", "images"}  # weights; rollout image dumps
+TEXT_SUFFIXES = {".json", ".jsonl", ".md", ".yaml", ".csv", ".tex", ".html", ".svg", ".txt"}
+BINARY_SUFFIXES = {".png", ".jpg", ".jpeg"}
+
+
+def publishable(rel: Path) -> str | None:
+    """Why a file (relative to the reproduction) is left out, or None to keep it."""
+    if any(part in SKIPPED_DIRS for part in rel.parts[:-1]):
+        return "weights or image dump"
+    top = rel.parts[0] if len(rel.parts) > 1 else ""
+    if rel.suffix in BINARY_SUFFIXES:
+        return None if top in FIGURE_DIRS else "generated image"
+    if rel.suffix not in TEXT_SUFFIXES:
+        return f"not a text or figure file ({rel.suffix or 'no suffix'})"
+    return None
+
+
+def walk(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            yield path.relative_to(root)
+
+
+def publish(root: Path, dest: Path, command: str, max_file_mb: float = 5.0) -> dict[str, Any]:
+    """Copy root's publishable files into dest (replacing dest's previous contents); returns what was done."""
+    root, dest = root.resolve(), dest.resolve()
+    if not (root / "summary.json").is_file():
+        raise FileNotFoundError(f"{root} is not a finished reproduction (no summary.json)")
+    if dest == root or root in dest.parents:
+        raise ValueError(f"publish into a folder outside the reproduction, not {dest}")
+    staging = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    kept, left_out, total = 0, {}, 0
+    for rel in walk(root):
+        reason = publishable(rel)
+        size = (root / rel).stat().st_size
+        if reason is None and size > max_file_mb * 2**20:
+            reason = f"larger than {max_file_mb} MB"
+        if reason:
+            left_out[reason] = left_out.get(reason, 0) + 1
+            continue
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel.suffix in TEXT_SUFFIXES:
+            target.write_text((root / rel).read_text(encoding="utf-8").replace(f"{root}/", ""), encoding="utf-8")
+        else:
+            shutil.copyfile(root / rel, target)
+        kept, total = kept + 1, total + size
+    record = {"command": command, "source": str(root), "files": kept, "bytes": total, "left_out": left_out,
+              **provenance(root)}
+    write_json(staging / "publish.json", record)
+    write_atomic(staging / "PROVENANCE.md", provenance_text(record))
+    if dest.exists():
+        shutil.rmtree(dest)
+    staging.rename(dest)
+    return record
+
+
+def provenance(root: Path) -> dict[str, Any]:
+    """The code and machine behind a reproduction, read from its runs (commit, dirty flag) and benchmark.json."""
+    commits = set()
+    for meta in root.glob("runs/*/meta.json"):
+        git = (read_json(meta).get("git") or {})
+        commits.add((git.get("commit"), git.get("dirty")))
+    seconds = sum(float(r.get("seconds", 0)) for r in read_jsonl(root / "stages.jsonl"))
+    bench = read_json(root / "benchmark.json") if (root / "benchmark.json").is_file() else None
+    return {"commits": [{"commit": c, "dirty": d} for c, d in sorted(commits, key=str)],
+            "stage_seconds": round(seconds, 1), "benchmark": bench}
+
+
+def provenance_text(record: dict[str, Any]) -> str:
+    commits = ", ".join(f"`{c['commit']}`" + (" (uncommitted changes)" if c["dirty"] else "")
+                        for c in record["commits"]) or "unknown"
+    lines = ["# Provenance", "", f"Made by `{record['command']}` at commit {commits}.", "",
+             f"Stages took {record['stage_seconds']:.0f} s in all."]
+    bench = record.get("benchmark")
+    if bench:
+        lines += [f"Measured by `benchmarks/reproduce.py`: {bench['seconds_per_seed']:.0f} s per seed "
+                  f"(budget {bench['budget_seconds_per_seed']} s), peak RSS {bench['peak_rss_gib']} GiB "
+                  f"(budget {bench['budget_rss_gib']} GiB) on {bench['cpus']} CPUs, {bench['torch_threads']} torch "
+                  f"threads, {bench['seeds']} seed(s)."]
+    left = ", ".join(f"{n} {why}" for why, n in sorted(record["left_out"].items())) or "nothing"
+    lines += ["", f"Published with `rgbench publish`: {record['files']} files ({record['bytes'] / 2**20:.1f} MiB); "
+              f"left out: {left}. Paths are relative to this folder; generated images and weights stay in the "
+              "reproduction folder and are not committed.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""`rgbench publish`: a reproduction folder → a folder to commit (small text + figures, no weights or image dumps,
+relative paths, PROVENANCE.md naming the command and commit)."""
+
+import json
+
+from typer.testing import CliRunner
+
+from rgbench.cli import app
+from rgbench.publish import publishable
+from rgbench.results import read_json
+
+
+def fake_reproduction(root):
+    files = {"summary.json": json.dumps({"tables": {"toy-geneval": f"{root}/tables/toy-geneval.md"}}),
+             "stages.jsonl": json.dumps({"stage": "s0/sft", "outputs": {}, "seconds": 12.5}) + "\n",
+             "tables/toy-geneval.md": "| Method |\n", "tables/toy-geneval-bars.png": "PNG",
+             "report/index.html": "<html></html>", "report/img/base-00000.png": "PNG",
+             "runs/sft-s0/meta.json": json.dumps({"git": {"commit": "abc123", "dirty": False}}),
+             "runs/sft-s0/model/model.safetensors": "weights", "runs/sft-s0/checkpoint/state.pt": "state",
+             "runs/sft-s0/metrics.jsonl": "{}\n", "gen/base-s0/toy-geneval/00000/samples/0000.png": "PNG",
+             "gen/base-s0/toy-geneval/cot.jsonl": "{}\n", "runs/sft-s0/huge.jsonl": "x" * 3000}
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def test_publish_keeps_text_and_figures_and_records_provenance(tmp_path):
+    root, dest = tmp_path / "repro", tmp_path / "results" / "toy"
+    fake_reproduction(root)
+    (dest / "stale").mkdir(parents=True)  # a previous publication is replaced, not merged
+    result = CliRunner().invoke(app, ["publish", str(root), str(dest), "--command", "rgbench reproduce --seeds 3",
+                                      "--max-file-mb", "0.002"])
+    assert result.exit_code == 0, result.output
+    kept = {str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}
+    assert kept == {"summary.json", "stages.jsonl", "tables/toy-geneval.md", "tables/toy-geneval-bars.png",
+                    "report/index.html", "report/img/base-00000.png", "runs/sft-s0/meta.json",
+                    "runs/sft-s0/metrics.jsonl", "gen/base-s0/toy-geneval/cot.jsonl", "publish.json", "PROVENANCE.md"}
+    assert read_json(dest / "summary.json")["tables"]["toy-geneval"] == "tables/toy-geneval.md"  # made relative
+    record = read_json(dest / "publish.json")
+    assert record["left_out"] == {"weights or image dump": 2, "generated image": 1, "larger than 0.002 MB": 1}
+    text = (dest / "PROVENANCE.md").read_text()
+    assert "Made by `rgbench reproduce --seeds 3` at commit `abc123`." in text and "12 s" in text
+
+
+def test_publish_refuses_unfinished_or_nested_folders(tmp_path):
+    (tmp_path / "repro").mkdir()
+    result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(tmp_path / "out")])
+    assert result.exit_code != 0 and "not a finished reproduction" in result.output
+    fake_reproduction(tmp_path / "repro")
+    result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(tmp_path / "repro" / "pub")])
+    assert result.exit_code != 0 and "outside the reproduction" in result.output
+
+
+def test_publishable_rules():
+    from pathlib import Path
+
+    assert publishable(Path("curves/entropy.svg")) is None
+    assert publishable(Path("gen/sft-s0/toy-t2i/color/samples/a_000000.png")) == "generated image"
+    assert publishable(Path("runs/grpo-main-s0/model/config.json")) == "weights or image dump"
+    assert publishable(Path("runs/x/file.lock")) == "not a text or figure file (.lock)"
