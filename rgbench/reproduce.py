@@ -85,23 +85,40 @@ class Model:
 
 
 class Stages:
-    """stages.jsonl: which stages finished (keyed), with their outputs."""
+    """stages.jsonl: which stages finished (keyed), with their outputs; says each stage's place in the plan."""
 
-    def __init__(self, root: Path, say: Callable[[str], None]) -> None:
+    def __init__(self, root: Path, say: Callable[[str], None], planned: list[str] | None = None) -> None:
         self.log = JsonlLog(root / "stages.jsonl", key="stage")
         self.say = say
+        self.planned = planned or []
+
+    def place(self, stage: str) -> str:
+        return f"[{self.planned.index(stage) + 1}/{len(self.planned)}] " if stage in self.planned else ""
 
     def run(self, stage: str, fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         """fn(*args) unless the stage is recorded as done; returns its outputs."""
         done = {r["stage"]: r for r in self.log.rows()}
         if stage in done:
-            self.say(f"✓ {stage} (done)")
+            self.say(f"{self.place(stage)}✓ {stage} (done)")
             return done[stage]["outputs"]
-        self.say(f"→ {stage}")
+        self.say(f"{self.place(stage)}→ {stage}")
         start = time.perf_counter()
         outputs = fn(*args)
-        self.log.append([{"stage": stage, "outputs": outputs, "seconds": round(time.perf_counter() - start, 2)}])
+        seconds = time.perf_counter() - start
+        self.log.append([{"stage": stage, "outputs": outputs, "seconds": round(seconds, 2)}])
+        self.say(f"{self.place(stage)}✓ {stage} ({seconds:.0f} s)")
         return outputs
+
+
+def plan(cfg: ReproduceConfig) -> list[str]:
+    """Every stage of a reproduction, in the order it runs."""
+    stages = []
+    labels = ["base", "sft", *[arm.name for arm in cfg.arms]]
+    for seed in range(cfg.seeds):
+        stages += [f"s{seed}/sft", *[f"s{seed}/grpo/{arm.name}" for arm in cfg.arms]]
+        stages += [f"s{seed}/{step}/{label}/{bench}" for label in labels for bench in cfg.eval.benchmarks
+                   for step in ("generate", "evaluate")]
+    return stages + ["analysis/cot-words", "analysis/curves", "analysis/tables"]
 
 
 # ---------------------------------------------------------------- stage bodies
@@ -208,7 +225,7 @@ def models_of(cfg: ReproduceConfig, outputs: dict[str, str]) -> list[Model]:
 def reproduce(cfg: ReproduceConfig, root: Path, device: str | None = None,
               say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run every stage not yet done; returns the final summary (also written to root/summary.json)."""
-    stages = Stages(root, say)
+    stages = Stages(root, say, plan(cfg))
     evals: dict[str, dict[str, list[str]]] = {}  # model label → benchmark → eval run folders (one per seed)
     arm_runs: dict[str, list[str]] = {}
     for seed in range(cfg.seeds):

@@ -3,17 +3,23 @@ generation and evaluation on the three toy benchmarks → CoT words, curves, tab
 
 from typer.testing import CliRunner
 
+from rgbench.catalog import load_catalog
 from rgbench.cli import app
+from rgbench.config import load_config
+from rgbench.reproduce import plan
 from rgbench.results import read_json, read_jsonl
 
 ARMS = ("main", "no-sft", "small-judge", "entropy-none", "entropy-fixed")
 
 
 def test_toy_quick_runs_every_stage_and_resumes(tmp_path):
+    load_catalog()
     out = tmp_path / "repro"
     result = CliRunner().invoke(app, ["--quiet", "reproduce", "--preset", "toy-quick", "--out", str(out)])
     assert result.exit_code == 0, result.output
     stages = [r["stage"] for r in read_jsonl(out / "stages.jsonl")]
+    assert stages == plan(load_config("reproduce", "toy-quick"))  # the progress view's plan is what ran
+    assert f"[1/{len(stages)}] ✓ s0/sft (" in result.output and f"[{len(stages)}/{len(stages)}] → analysis/tables" in result.output
     assert stages[0] == "s0/sft" and [f"s0/grpo/{a}" for a in ARMS] == stages[1:6]
     assert len([s for s in stages if "/evaluate/" in s]) == 3 * (2 + len(ARMS))  # base, SFT, arms × 3 benchmarks
     assert stages[-3:] == ["analysis/cot-words", "analysis/curves", "analysis/tables"]
@@ -36,7 +42,7 @@ def test_toy_quick_runs_every_stage_and_resumes(tmp_path):
     base_cots = read_jsonl(out / "gen" / "base-s0" / "toy-geneval" / "cot.jsonl")
     assert base_cots and all(r["cot"] is None for r in base_cots)
     again = CliRunner().invoke(app, ["--quiet", "reproduce", "--preset", "toy-quick", "--out", str(out)])
-    assert again.exit_code == 0 and again.output.count("(done)") == len(stages)
+    assert again.exit_code == 0 and again.output.count("(done)") == len(stages) and " s)" not in again.output
 
 
 def test_the_report_is_a_page_chromium_renders(tmp_path):
