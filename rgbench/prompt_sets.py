@@ -100,11 +100,15 @@ def _dpg(arg: str | None) -> PromptSet:
 @PROMPT_SETS.register("t2i")
 def _t2i(arg: str | None) -> PromptSet:
     name = f"t2i:{arg}" if arg else "t2i"
-    return PromptSet(name, T2I_VERSION, "t2i", t2i_items(PACKAGE / "t2i/data/dataset", T2I_CATEGORIES, arg))
+    return PromptSet(name, T2I_VERSION, "t2i", t2i_items(T2I_DATASETS["t2i"], T2I_CATEGORIES, arg))
 
 
 def _toy_dir() -> Path:
     return PACKAGE / "toy" / "data"
+
+
+T2I_DATASETS = {  # T2I-CompBench's `dataset/` folder of each T2I prompt set (<category>_val.txt, new_objects.txt)
+    "t2i": PACKAGE / "t2i" / "data" / "dataset", "toy-t2i": PACKAGE / "toy" / "data" / "t2i" / "dataset"}
 
 
 def _toy_version() -> str:
@@ -133,4 +137,4 @@ def _toy_t2i(arg: str | None) -> PromptSet:
     from rgbench.toy.datasets import T2I_CATEGORIES as TOY_T2I
 
     name = f"toy-t2i:{arg}" if arg else "toy-t2i"
-    return PromptSet(name, _toy_version(), "t2i", t2i_items(_toy_dir() / "t2i/dataset", TOY_T2I, arg))
+    return PromptSet(name, _toy_version(), "t2i", t2i_items(T2I_DATASETS["toy-t2i"], TOY_T2I, arg))

@@ -21,7 +21,7 @@ them) are marked non-official in every result and table. 3D spatial needs a dept
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -99,8 +99,12 @@ def subset_key(line: str) -> str:
 
 
 def dataset_dir(prompt_set: str) -> Path:
-    base = Path(__file__).parents[1]
-    return base / ("toy/data/t2i/dataset" if prompt_set == "toy-t2i" else "t2i/data/dataset")
+    from rgbench.prompt_sets import T2I_DATASETS
+
+    name = prompt_set.split(":")[0]
+    if name not in T2I_DATASETS:
+        raise ValueError(f"unknown T2I prompt set '{prompt_set}'; known: {', '.join(T2I_DATASETS)}")
+    return T2I_DATASETS[name]
 
 
 @lru_cache(maxsize=2)
@@ -108,14 +112,14 @@ def vocabulary(prompt_set: str) -> dict[str, str]:
     return phrases.read_vocabulary((dataset_dir(prompt_set) / "new_objects.txt").read_text(encoding="utf-8"))
 
 
+CHUNKERS: dict[str, Callable[[], phrases.Chunker]] = {
+    "auto": phrases.default_chunker, "builtin": phrases.BuiltinChunker, "spacy": phrases.SpacyChunker}
+
+
 def build_chunker(name: str) -> phrases.Chunker:
-    if name == "builtin":
-        return phrases.BuiltinChunker()
-    if name == "spacy":
-        return phrases.SpacyChunker()
-    if name == "auto":
-        return phrases.default_chunker()
-    raise ValueError(f"unknown chunker '{name}'; known: auto, builtin, spacy")
+    if name not in CHUNKERS:
+        raise ValueError(f"unknown chunker '{name}'; known: {', '.join(CHUNKERS)}")
+    return CHUNKERS[name]()
 
 
 # ---------------------------------------------------------------- what each image needs from the models
