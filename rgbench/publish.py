@@ -78,19 +78,24 @@ def publish(root: Path, dest: Path, command: str, max_file_mb: float = 5.0) -> d
 
 
 def provenance(root: Path) -> dict[str, Any]:
-    """The code and machine behind a reproduction, read from its runs (commit, dirty flag) and benchmark.json."""
-    commits = set()
-    for meta in root.glob("runs/*/meta.json"):
-        git = (read_json(meta).get("git") or {})
-        commits.add((git.get("commit"), git.get("dirty")))
-    seconds = sum(float(r.get("seconds", 0)) for r in read_jsonl(root / "stages.jsonl"))
+    """The code and machine behind a reproduction: each commit (and dirty flag) its runs (meta.json) and stages
+    (stages.jsonl) recorded, with how many of each; the stage seconds; benchmark.json when it was measured."""
+    commits: dict[tuple[Any, Any], dict[str, int]] = {}
+    sources = [(read_json(m).get("git"), "runs") for m in sorted(root.glob("runs/*/meta.json"))]
+    stages = read_jsonl(root / "stages.jsonl")
+    sources += [(row.get("git"), "stages") for row in stages if row.get("git")]
+    for git, what in sources:
+        key = ((git or {}).get("commit"), (git or {}).get("dirty"))
+        counts = commits.setdefault(key, {"runs": 0, "stages": 0})
+        counts[what] += 1
     bench = read_json(root / "benchmark.json") if (root / "benchmark.json").is_file() else None
-    return {"commits": [{"commit": c, "dirty": d} for c, d in sorted(commits, key=str)],
-            "stage_seconds": round(seconds, 1), "benchmark": bench}
+    return {"commits": [{"commit": c, "dirty": d, **n} for (c, d), n in sorted(commits.items(), key=str)],
+            "stage_seconds": round(sum(float(r.get("seconds", 0)) for r in stages), 1), "benchmark": bench}
 
 
 def provenance_text(record: dict[str, Any]) -> str:
-    commits = ", ".join(f"`{c['commit']}`" + (" (uncommitted changes)" if c["dirty"] else "")
+    commits = ", ".join(f"`{c['commit']}`" + (" with uncommitted changes" if c["dirty"] else "")
+                        + f" ({c['runs']} runs, {c['stages']} stages recorded it)"
                         for c in record["commits"]) or "unknown"
     lines = ["# Provenance", "", f"Made by `{record['command']}` at commit {commits}.", "",
              f"Stages took {record['stage_seconds']:.0f} s in all."]

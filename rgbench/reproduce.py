@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from rgbench.results import JsonlLog, write_atomic, write_json
+from rgbench.runs import git_state
 
 BENCH_EVALS = {"toy-geneval": "geneval", "toy-dpg": "dpg", "toy-t2i": "t2i",
                "geneval": "geneval", "dpg": "dpg", "t2i": "t2i"}
@@ -105,7 +106,7 @@ class Stages:
         start = time.perf_counter()
         outputs = fn(*args)
         seconds = time.perf_counter() - start
-        self.log.append([{"stage": stage, "outputs": outputs, "seconds": round(seconds, 2)}])
+        self.log.append([{"stage": stage, "outputs": outputs, "seconds": round(seconds, 2), "git": git_state()}])
         self.say(f"{self.place(stage)}✓ {stage} ({seconds:.0f} s)")
         return outputs
 
@@ -234,7 +235,9 @@ def reproduce(cfg: ReproduceConfig, root: Path, device: str | None = None,
     curve_out = stages.run("analysis/curves", curves, cfg, arm_runs, root)
     tables = stages.run("analysis/tables", write_tables, cfg, evals, root)
     figures = [out["figure"] for out in (curve_out, words) if "figure" in out] + tables["figures"]
-    summary = {"config": cfg_dict(cfg), "evaluations": evals, "grpo_runs": arm_runs, "tables": tables["tables"],
+    extra = {"entropy": curve_out["table"]} if "table" in curve_out else {}
+    summary = {"config": cfg_dict(cfg), "evaluations": evals, "grpo_runs": arm_runs,
+               "tables": {**tables["tables"], **extra},
                "figures": figures,
                "stages": [r["stage"] for r in stages.log.rows()], "report": str(root / "report" / "index.html")}
     write_json(root / "summary.json", summary)
@@ -299,7 +302,7 @@ def cot_words(cfg: ReproduceConfig, root: Path) -> dict[str, Any]:
 
 
 def curves(cfg: ReproduceConfig, arm_runs: dict[str, list[str]], root: Path) -> dict[str, Any]:
-    from rgbench.analysis.curves import mean_curve, plot_curves, read_run
+    from rgbench.analysis.curves import band_markdown, mean_curve, plot_curves, read_run
 
     chosen = {name: arm_runs[name] for name in cfg.entropy_arms if arm_runs.get(name)}
     if not chosen:
@@ -308,7 +311,9 @@ def curves(cfg: ReproduceConfig, arm_runs: dict[str, list[str]], root: Path) -> 
                                                                   else "")) for name, runs in chosen.items()]
     for suffix in ("png", "svg"):
         plot_curves(curves_, root / "curves" / f"entropy.{suffix}")
-    return {"figure": str(root / "curves" / "entropy.png"), "runs": chosen}
+    write_atomic(root / "curves" / "entropy.md", band_markdown(curves_, title="Entropy against the adaptive targets"))
+    return {"figure": str(root / "curves" / "entropy.png"), "table": str(root / "curves" / "entropy.md"),
+            "runs": chosen}
 
 
 def write_tables(cfg: ReproduceConfig, evals: dict[str, dict[str, list[str]]], root: Path) -> dict[str, Any]:

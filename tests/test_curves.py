@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from rgbench.analysis.curves import mean_curve, moving_average, read_run
+from rgbench.analysis.curves import band_markdown, mean_curve, moving_average, read_run
 from rgbench.cli import app
 
 
@@ -44,6 +44,17 @@ def test_mean_curve_averages_seeds_step_by_step(tmp_path):
     assert mean.steps == [1, 2, 3] and mean.values["h_text"] == [2.0, 3.0, 3.0]
     assert mean.values["alpha_image"] == [None, None, None] and mean.targets == a.targets
     assert mean_curve([a], "one").values == a.values
+
+
+def test_band_table_measures_every_run_against_the_adaptive_targets(tmp_path):
+    adaptive = read_run(fake_run(tmp_path / "a", "adaptive", [1.0, 1.1, 1.3, 1.2]), "adaptive")  # target 1.2
+    none = read_run(fake_run(tmp_path / "n", "none", [2.0, 1.25, 1.0, 0.5]), "none")
+    text = band_markdown([none, adaptive], window=2, tolerance=0.1)
+    # none: first 2 steps 1.625, last 2 0.75; within ±0.12 of 1.2: only 1.25 → 25 %; h_image 0.7 = its target
+    assert "| none | 1.625 → 0.750 | 1.2 | 25% | 0.700 → 0.700 | 0.7 | 100% |" in text
+    assert "| adaptive | 1.050 → 1.250 | 1.2 | 75% |" in text  # 1.1, 1.3, 1.2 are within 0.12 of 1.2
+    only = band_markdown([read_run(tmp_path / "n", "only")])  # no adaptive run: no targets; window 10 = all steps
+    assert "| only | 1.188 → 1.188 | – | – | 0.700 → 0.700 | – | – |" in only
 
 
 def test_curves_command_draws_every_run(tmp_path):

@@ -12,7 +12,9 @@ from rgbench.results import read_json
 
 def fake_reproduction(root):
     files = {"summary.json": json.dumps({"tables": {"toy-geneval": f"{root}/tables/toy-geneval.md"}}),
-             "stages.jsonl": json.dumps({"stage": "s0/sft", "outputs": {}, "seconds": 12.5}) + "\n",
+             "stages.jsonl": json.dumps({"stage": "s0/sft", "outputs": {}, "seconds": 12.5}) + "\n"
+             + json.dumps({"stage": "analysis/tables", "outputs": {}, "seconds": 1, "git": {"commit": "def456",
+                                                                                          "dirty": False}}) + "\n",
              "tables/toy-geneval.md": "| Method |\n", "tables/toy-geneval-bars.png": "PNG",
              "report/index.html": "<html></html>", "report/img/base-00000.png": "PNG",
              "runs/sft-s0/meta.json": json.dumps({"git": {"commit": "abc123", "dirty": False}}),
@@ -39,7 +41,8 @@ def test_publish_keeps_text_and_figures_and_records_provenance(tmp_path):
     record = read_json(dest / "publish.json")
     assert record["left_out"] == {"weights or image dump": 2, "generated image": 1, "larger than 0.002 MB": 1}
     text = (dest / "PROVENANCE.md").read_text()
-    assert "Made by `rgbench reproduce --seeds 3` at commit `abc123`." in text and "12 s" in text
+    assert ("Made by `rgbench reproduce --seeds 3` at commit `abc123` (1 runs, 0 stages recorded it), `def456` "
+            "(0 runs, 1 stages recorded it)." in text) and "14 s" in text
 
 
 def test_publish_refuses_unfinished_or_nested_folders(tmp_path):

@@ -67,6 +67,30 @@ def mean_curve(curves: Sequence[Curve], label: str) -> Curve:
     return Curve(label, steps, values, curves[0].targets)
 
 
+def band_markdown(curves: Sequence[Curve], window: int = 10, tolerance: float = 0.1, title: str = "") -> str:
+    """How each run's text and image entropy sit against the adaptive targets: mean H over the first and the last
+    `window` steps, and the share of steps with |H − H*| ≤ tolerance · H*. Runs without targets of their own (the
+    none / fixed arms) are measured against the first adaptive run's targets."""
+    reference = next((c.targets for c in curves if c.targets), {})
+    head = ["Run"] + [f"{name} {part}" for key, name in (("h_text", "H_text"), ("h_image", "H_image"))
+                      for part in ("first → last", "target", f"within ±{tolerance:.0%}")]
+    lines = ([f"**{title}**", ""] if title else []) + ["| " + " | ".join(head) + " |", "|---|" + "---:|" * 6]
+    for curve in curves:
+        cells = [curve.label]
+        for key in ("h_text", "h_image"):
+            values = [v for v in curve.values[key] if v is not None]
+            target = (curve.targets or reference).get(key)
+            if not values:
+                cells += ["–", "–", "–"]
+                continue
+            first, last = sum(values[:window]) / len(values[:window]), sum(values[-window:]) / len(values[-window:])
+            inside = None if target is None else sum(abs(v - target) <= tolerance * target for v in values) / len(values)
+            cells += [f"{first:.3f} → {last:.3f}", "–" if target is None else f"{target:g}",
+                      "–" if inside is None else f"{inside:.0%}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def moving_average(values: Sequence[float | None], window: int) -> list[float | None]:
     """Trailing mean over the last `window` non-missing values (None stays None)."""
     out: list[float | None] = []
