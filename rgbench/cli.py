@@ -413,8 +413,10 @@ def analyze_curves_cmd(
     labels: Annotated[list[str] | None, typer.Option("--label", help="A label per run, in order [default: folder names].")] = None,
     smooth: Annotated[int, typer.Option("--smooth", help="Trailing moving average over this many steps.")] = 5,
 ) -> None:
-    """Reward, text / image entropy and the adaptive coefficients vs step, one line per run (PNG and SVG)."""
-    from rgbench.analysis.curves import plot_curves, read_run
+    """Reward, text / image entropy and the adaptive coefficients vs step, one line per run (PNG and SVG), and a
+    table of each run's entropies against the adaptive targets (curves.md)."""
+    from rgbench.analysis.curves import band_markdown, plot_curves, read_run
+    from rgbench.results import write_atomic
 
     if labels and len(labels) != len(runs):
         fail(f"{len(labels)} --label for {len(runs)} runs")
@@ -422,9 +424,12 @@ def analyze_curves_cmd(
         curves = [read_run(r, (labels or [None] * len(runs))[k]) for k, r in enumerate(runs)]
         for suffix in ("png", "svg"):
             plot_curves(curves, out / f"curves.{suffix}", smooth)
+        table = band_markdown(curves)
+        write_atomic(out / "curves.md", table)
     except (ValueError, FileNotFoundError) as err:
         fail(str(err))
-    console.print(f"→ {out}/curves.png, curves.svg ({len(curves)} runs)", highlight=False)
+    console.print(table, markup=False, highlight=False)
+    console.print(f"→ {out}/curves.png, curves.svg, curves.md ({len(curves)} runs)", highlight=False)
 
 
 @app.command("tables")

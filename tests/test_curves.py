@@ -67,4 +67,6 @@ def test_curves_command_draws_every_run(tmp_path):
     svg = (tmp_path / "out" / "curves.svg").read_text()
     assert "<!-- none -->" in svg and "<!-- adaptive -->" in svg  # both legend entries
     assert "<!-- α_image -->" not in svg  # a metric no run logged gets no panel
+    table = (tmp_path / "out" / "curves.md").read_text()  # 1.0, 1.2, 1.4, 1.3 vs 1.2 ± 0.12: two of four inside
+    assert "| adaptive | 1.225 → 1.225 | 1.2 | 50% |" in table
     assert CliRunner().invoke(app, ["analyze", "curves", str(runs[0]), "--label", "a", "--label", "b"]).exit_code == 2
