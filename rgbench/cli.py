@@ -428,7 +428,7 @@ def analyze_curves_cmd(
         write_atomic(out / "curves.md", table)
     except (ValueError, FileNotFoundError) as err:
         fail(str(err))
-    console.print(table, markup=False, highlight=False)
+    console.print(table, markup=False, highlight=False, soft_wrap=True)
     console.print(f"→ {out}/curves.png, curves.svg, curves.md ({len(curves)} runs)", highlight=False)
 
 
@@ -459,7 +459,7 @@ def tables_cmd(
         write_atomic(out / f"{spec_path.stem}.tex", latex(kind, rows, title))
         for suffix in ("png", "svg") if bars else ():
             plot_bars(kind, rows, out / f"{spec_path.stem}-bars.{suffix}", title)
-        console.print(markdown(kind, rows, title), markup=False, highlight=False)
+        console.print(markdown(kind, rows, title), markup=False, highlight=False, soft_wrap=True)
     console.print(f"→ {out}/", highlight=False)
 
 
@@ -491,7 +491,7 @@ def reproduce_cmd(
             ImportError) as err:
         fail(str(err))
     for bench, table in summary["tables"].items():
-        console.print(Path(table).read_text(), markup=False, highlight=False)
+        console.print(Path(table).read_text(), markup=False, highlight=False, soft_wrap=True)
     console.print(f"→ {root}/summary.json, tables/, curves/, cot-words/, report/index.html", highlight=False)
 
 
