@@ -518,18 +518,20 @@ def publish_cmd(
     command: Annotated[str, typer.Option("--command", help="The command that made the reproduction (recorded in "
                        "PROVENANCE.md).")] = "rgbench reproduce",
     max_file_mb: Annotated[float, typer.Option("--max-file-mb", help="Leave out files larger than this.")] = 5.0,
+    raw: Annotated[bool, typer.Option("--raw", help="Also the per-item records (results, raw model outputs, "
+                   "rollouts, CoTs).")] = False,
 ) -> None:
     """Copy a reproduction's tables, figures, report, summaries and raw JSONL (no weights, no image dumps) into a
     folder to commit, with a PROVENANCE.md naming the command and commit."""
     from rgbench.publish import publish
 
     try:
-        record = publish(folder, dest, command, max_file_mb)
+        record = publish(folder, dest, command, max_file_mb, raw)
     except (FileNotFoundError, ValueError) as err:
         fail(str(err))
     left = ", ".join(f"{n} {why}" for why, n in sorted(record["left_out"].items())) or "nothing"
     console.print(f"→ {dest}: {record['files']} files ({record['bytes'] / 2**20:.1f} MiB); left out: {left}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,

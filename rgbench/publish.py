@@ -3,9 +3,10 @@ version control (e.g. `results/toy/`), with a PROVENANCE.md that says which comm
 
     rgbench publish /tmp/repro-toy results/toy --command "rgbench reproduce --preset toy --seeds 3"
 
-Kept: summary.json, stages.jsonl, benchmark.json, tables/, curves/, cot-words/, report/ (with its gallery), every
-run's config, meta, metrics, summaries, results and raw model outputs (JSONL), and each generation's cot.jsonl and
-generation.json. Left out: model weights and checkpoints, generated images (outside the report's gallery), and any
+Kept: summary.json, stages.jsonl, benchmark.json, tables/, curves/, cot-words/, report/ (with its gallery), and
+each run's config, meta, summaries, metrics, failures and table, and each generation's generation.json. With
+`raw=True` (`--raw`) also the per-item records: results.jsonl, raw model outputs, GRPO rollouts, cot.jsonl,
+per-prompt metadata. Never: model weights and checkpoints, generated images outside the report's gallery, or any
 file over `max_file_mb`. The reproduction's absolute folder is rewritten to relative paths in the text files.
 """
 
@@ -20,20 +21,26 @@ from rgbench.results import read_json, read_jsonl, write_atomic, write_json
 
 FIGURE_DIRS = {"tables", "curves", "cot-words", "report"}  # their images are the point
 SKIPPED_DIRS = {"checkpoint", "model", "images"}  # weights; rollout image dumps
+RUN_RECORDS = {"summary.json", "config.yaml", "meta.json", "metrics.jsonl", "failures.jsonl", "table.md",
+               "leakage.json", "generation.json"}  # small, one per run (or per T2I category)
 TEXT_SUFFIXES = {".json", ".jsonl", ".md", ".yaml", ".csv", ".tex", ".html", ".svg", ".txt"}
 BINARY_SUFFIXES = {".png", ".jpg", ".jpeg"}
 
 
-def publishable(rel: Path) -> str | None:
+def publishable(rel: Path, raw: bool = False) -> str | None:
     """Why a file (relative to the reproduction) is left out, or None to keep it."""
     if any(part in SKIPPED_DIRS for part in rel.parts[:-1]):
         return "weights or image dump"
     top = rel.parts[0] if len(rel.parts) > 1 else ""
+    if top in FIGURE_DIRS:
+        return None if rel.suffix in TEXT_SUFFIXES | BINARY_SUFFIXES else f"not a text or figure file ({rel.suffix})"
     if rel.suffix in BINARY_SUFFIXES:
-        return None if top in FIGURE_DIRS else "generated image"
+        return "generated image"
     if rel.suffix not in TEXT_SUFFIXES:
         return f"not a text or figure file ({rel.suffix or 'no suffix'})"
-    return None
+    if not top or rel.name in RUN_RECORDS or raw:
+        return None
+    return "per-item record (--raw keeps it)"
 
 
 def walk(root: Path) -> Iterator[Path]:
@@ -42,7 +49,7 @@ def walk(root: Path) -> Iterator[Path]:
             yield path.relative_to(root)
 
 
-def publish(root: Path, dest: Path, command: str, max_file_mb: float = 5.0) -> dict[str, Any]:
+def publish(root: Path, dest: Path, command: str, max_file_mb: float = 5.0, raw: bool = False) -> dict[str, Any]:
     """Copy root's publishable files into dest (replacing dest's previous contents); returns what was done."""
     root, dest = root.resolve(), dest.resolve()
     if not (root / "summary.json").is_file():
@@ -53,7 +60,7 @@ def publish(root: Path, dest: Path, command: str, max_file_mb: float = 5.0) -> d
     shutil.rmtree(staging, ignore_errors=True)
     kept, left_out, total = 0, {}, 0
     for rel in walk(root):
-        reason = publishable(rel)
+        reason = publishable(rel, raw)
         size = (root / rel).stat().st_size
         if reason is None and size > max_file_mb * 2**20:
             reason = f"larger than {max_file_mb} MB"
@@ -67,8 +74,8 @@ def publish(root: Path, dest: Path, command: str, max_file_mb: float = 5.0) -> d
         else:
             shutil.copyfile(root / rel, target)
         kept, total = kept + 1, total + size
-    record = {"command": command, "source": str(root), "files": kept, "bytes": total, "left_out": left_out,
-              **provenance(root)}
+    record = {"command": command, "source": str(root), "raw": raw, "files": kept, "bytes": total,
+              "left_out": left_out, **provenance(root)}
     write_json(staging / "publish.json", record)
     write_atomic(staging / "PROVENANCE.md", provenance_text(record))
     if dest.exists():
@@ -107,6 +114,7 @@ def provenance_text(record: dict[str, Any]) -> str:
                   f"threads, {bench['seeds']} seed(s)."]
     left = ", ".join(f"{n} {why}" for why, n in sorted(record["left_out"].items())) or "nothing"
     lines += ["", f"Published with `rgbench publish`: {record['files']} files ({record['bytes'] / 2**20:.1f} MiB); "
-              f"left out: {left}. Paths are relative to this folder; generated images and weights stay in the "
-              "reproduction folder and are not committed.", ""]
+              f"left out: {left}. Paths are relative to this folder; weights, generated images"
+              + ("" if record.get("raw") else " and per-item records (results, raw model outputs, rollouts, CoTs)")
+              + " stay in the reproduction folder; rerun the command to get them.", ""]
     return "\n".join(lines)

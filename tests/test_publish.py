@@ -36,10 +36,17 @@ def test_publish_keeps_text_and_figures_and_records_provenance(tmp_path):
     kept = {str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}
     assert kept == {"summary.json", "stages.jsonl", "tables/toy-geneval.md", "tables/toy-geneval-bars.png",
                     "report/index.html", "report/img/base-00000.png", "runs/sft-s0/meta.json",
-                    "runs/sft-s0/metrics.jsonl", "gen/base-s0/toy-geneval/cot.jsonl", "publish.json", "PROVENANCE.md"}
+                    "runs/sft-s0/metrics.jsonl", "publish.json", "PROVENANCE.md"}
     assert read_json(dest / "summary.json")["tables"]["toy-geneval"] == "tables/toy-geneval.md"  # made relative
     record = read_json(dest / "publish.json")
-    assert record["left_out"] == {"weights or image dump": 2, "generated image": 1, "larger than 0.002 MB": 1}
+    assert record["left_out"] == {"weights or image dump": 2, "generated image": 1,
+                                  "per-item record (--raw keeps it)": 2}
+    # --raw keeps the per-item records too, except what is over the size limit
+    result = CliRunner().invoke(app, ["publish", str(root), str(dest), "--raw", "--max-file-mb", "0.002",
+                                      "--command", "rgbench reproduce --seeds 3"])
+    assert result.exit_code == 0, result.output
+    assert (dest / "gen/base-s0/toy-geneval/cot.jsonl").is_file() and not (dest / "runs/sft-s0/huge.jsonl").exists()
+    assert read_json(dest / "publish.json")["left_out"]["larger than 0.002 MB"] == 1
     text = (dest / "PROVENANCE.md").read_text()
     assert ("Made by `rgbench reproduce --seeds 3` at commit `abc123` (1 runs, 0 stages recorded it), `def456` "
             "(0 runs, 1 stages recorded it)." in text) and "14 s" in text
@@ -57,7 +64,10 @@ def test_publish_refuses_unfinished_or_nested_folders(tmp_path):
 def test_publishable_rules():
     from pathlib import Path
 
-    assert publishable(Path("curves/entropy.svg")) is None
+    assert publishable(Path("curves/entropy.svg")) is None and publishable(Path("benchmark.json")) is None
+    assert publishable(Path("runs/eval-toy-t2i-sft-s0/color/summary.json")) is None
+    assert publishable(Path("runs/eval-toy-dpg-sft-s0/raw/answers.jsonl")) == "per-item record (--raw keeps it)"
+    assert publishable(Path("runs/eval-toy-dpg-sft-s0/raw/answers.jsonl"), raw=True) is None
     assert publishable(Path("gen/sft-s0/toy-t2i/color/samples/a_000000.png")) == "generated image"
     assert publishable(Path("runs/grpo-main-s0/model/config.json")) == "weights or image dump"
     assert publishable(Path("runs/x/file.lock")) == "not a text or figure file (.lock)"
