@@ -50,12 +50,15 @@ def walk(root: Path) -> Iterator[Path]:
 
 
 def publish(root: Path, dest: Path, command: str, max_file_mb: float = 5.0, raw: bool = False) -> dict[str, Any]:
-    """Copy root's publishable files into dest (replacing dest's previous contents); returns what was done."""
+    """Copy root's publishable files into dest (replacing an earlier publication there; any other non-empty folder
+    is refused); returns what was done."""
     root, dest = root.resolve(), dest.resolve()
     if not (root / "summary.json").is_file():
         raise FileNotFoundError(f"{root} is not a finished reproduction (no summary.json)")
-    if dest == root or root in dest.parents:
-        raise ValueError(f"publish into a folder outside the reproduction, not {dest}")
+    if dest == root or root in dest.parents or dest in root.parents:
+        raise ValueError(f"publish into a folder outside the reproduction (and not above it), not {dest}")
+    if dest.is_dir() and any(dest.iterdir()) and not (dest / "publish.json").is_file():
+        raise ValueError(f"{dest} holds files and no publish.json: not an earlier publication, so it is not replaced")
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     kept, left_out, total = 0, {}, 0

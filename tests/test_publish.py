@@ -30,6 +30,7 @@ def test_publish_keeps_text_and_figures_and_records_provenance(tmp_path):
     root, dest = tmp_path / "repro", tmp_path / "results" / "toy"
     fake_reproduction(root)
     (dest / "stale").mkdir(parents=True)  # a previous publication is replaced, not merged
+    (dest / "publish.json").write_text("{}")
     result = CliRunner().invoke(app, ["publish", str(root), str(dest), "--command", "rgbench reproduce --seeds 3",
                                       "--max-file-mb", "0.002"])
     assert result.exit_code == 0, result.output
@@ -57,8 +58,14 @@ def test_publish_refuses_unfinished_or_nested_folders(tmp_path):
     result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(tmp_path / "out")])
     assert result.exit_code != 0 and "not a finished reproduction" in result.output
     fake_reproduction(tmp_path / "repro")
-    result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(tmp_path / "repro" / "pub")])
-    assert result.exit_code != 0 and "outside the reproduction" in result.output
+    for nested in (tmp_path / "repro" / "pub", tmp_path):  # inside the reproduction, or above it
+        result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(nested)])
+        assert result.exit_code != 0 and "outside the reproduction" in result.output
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("keep me")  # a folder that is not an earlier publication
+    result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(tmp_path / "mine")])
+    assert result.exit_code != 0 and "not an earlier publication" in " ".join(result.output.split())
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "keep me"
 
 
 def test_publishable_rules():
