@@ -443,9 +443,8 @@ def tables_cmd(
     CSV and LaTeX per spec, and a per-task bar chart."""
     import yaml
 
-    from rgbench.analysis.bars import plot_bars
-    from rgbench.analysis.tables import build_rows, csv_text, latex, markdown
-    from rgbench.results import write_atomic
+    from rgbench.analysis.bars import write_bars
+    from rgbench.analysis.tables import build_rows, markdown, write_table_files
 
     for spec_path in specs:
         try:
@@ -454,11 +453,9 @@ def tables_cmd(
         except (ValueError, FileNotFoundError, KeyError, yaml.YAMLError) as err:
             fail(f"{spec_path}: {err}")
         title = str(spec.get("title", ""))
-        write_atomic(out / f"{spec_path.stem}.md", markdown(kind, rows, title))
-        write_atomic(out / f"{spec_path.stem}.csv", csv_text(kind, rows))
-        write_atomic(out / f"{spec_path.stem}.tex", latex(kind, rows, title))
-        for suffix in ("png", "svg") if bars else ():
-            plot_bars(kind, rows, out / f"{spec_path.stem}-bars.{suffix}", title)
+        write_table_files(out / spec_path.stem, kind, rows, title)
+        if bars:
+            write_bars(out / f"{spec_path.stem}-bars", kind, rows, title)
         console.print(markdown(kind, rows, title), markup=False, highlight=False, soft_wrap=True)
     console.print(f"→ {out}/", highlight=False)
 
@@ -514,24 +511,23 @@ def report_cmd(
 @app.command("publish")
 def publish_cmd(
     folder: Annotated[Path, typer.Argument(help="A finished reproduction folder (`rgbench reproduce --out`).")],
-    dest: Annotated[Path, typer.Argument(help="Where to publish it, e.g. results/toy (its contents are replaced).")],
+    dest: Annotated[Path, typer.Argument(help="Where to publish it, e.g. results/toy (an earlier publication there is replaced).")],
     command: Annotated[str, typer.Option("--command", help="The command that made the reproduction (recorded in "
                        "PROVENANCE.md).")] = "rgbench reproduce",
     max_file_mb: Annotated[float, typer.Option("--max-file-mb", help="Leave out files larger than this.")] = 5.0,
     raw: Annotated[bool, typer.Option("--raw", help="Also the per-item records (results, raw model outputs, "
                    "rollouts, CoTs).")] = False,
 ) -> None:
-    """Copy a reproduction's tables, figures, report, summaries and raw JSONL (no weights, no image dumps) into a
-    folder to commit, with a PROVENANCE.md naming the command and commit."""
-    from rgbench.publish import publish
+    """Copy a reproduction's tables, figures, report and per-run summaries (with --raw also per-item records; never
+    weights or image dumps) into a folder to commit, with a PROVENANCE.md naming the command and commits."""
+    from rgbench.publish import left_out_text, publish
 
     try:
         record = publish(folder, dest, command, max_file_mb, raw)
     except (FileNotFoundError, ValueError) as err:
         fail(str(err))
-    left = ", ".join(f"{n} {why}" for why, n in sorted(record["left_out"].items())) or "nothing"
-    console.print(f"→ {dest}: {record['files']} files ({record['bytes'] / 2**20:.1f} MiB); left out: {left}",
-                  highlight=False, soft_wrap=True)
+    console.print(f"→ {dest}: {record['files']} files ({record['bytes'] / 2**20:.1f} MiB); left out: "
+                  f"{left_out_text(record)}", highlight=False, soft_wrap=True)
 
 
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,

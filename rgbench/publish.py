@@ -115,9 +115,13 @@ def provenance_text(record: dict[str, Any]) -> str:
                   f"(budget {bench['budget_seconds_per_seed']} s), peak RSS {bench['peak_rss_gib']} GiB "
                   f"(budget {bench['budget_rss_gib']} GiB) on {bench['cpus']} CPUs, {bench['torch_threads']} torch "
                   f"threads, {bench['seeds']} seed(s)."]
-    left = ", ".join(f"{n} {why}" for why, n in sorted(record["left_out"].items())) or "nothing"
     lines += ["", f"Published with `rgbench publish`: {record['files']} files ({record['bytes'] / 2**20:.1f} MiB); "
-              f"left out: {left}. Paths are relative to this folder; weights, generated images"
+              f"left out: {left_out_text(record)}. Paths are relative to this folder; weights, generated images"
               + ("" if record.get("raw") else " and per-item records (results, raw model outputs, rollouts, CoTs)")
               + " stay in the reproduction folder; rerun the command to get them.", ""]
     return "\n".join(lines)
+
+
+def left_out_text(record: dict[str, Any]) -> str:
+    """'21336 generated image, 198 weights or image dump' (or 'nothing')."""
+    return ", ".join(f"{n} {why}" for why, n in sorted(record["left_out"].items())) or "nothing"

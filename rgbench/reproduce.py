@@ -319,7 +319,8 @@ def curves(cfg: ReproduceConfig, arm_runs: dict[str, list[str]], root: Path) -> 
 def write_tables(cfg: ReproduceConfig, evals: dict[str, dict[str, list[str]]], root: Path) -> dict[str, Any]:
     """One table (+ per-task bars) per benchmark with every model, then the ablation tables; mean ± std over
     seeds, in the paper's row order."""
-    from rgbench.analysis.tables import ablation_rows, build_rows
+    from rgbench.analysis.bars import write_bars
+    from rgbench.analysis.tables import ablation_rows, build_rows, write_table_files
 
     tables, figures = {}, []
     for bench in cfg.eval.benchmarks:
@@ -335,25 +336,6 @@ def write_tables(cfg: ReproduceConfig, evals: dict[str, dict[str, list[str]]], r
             tables[f"ablation-{ablation.name}"] = write_table_files(
                 root / "tables" / f"ablation-{ablation.name}", "ablation", ablation_rows(entries), ablation.title)
     return {"tables": tables, "figures": figures}
-
-
-def write_table_files(stem: Path, kind: str, rows: list[Any], title: str) -> str:
-    """stem.md, stem.csv, stem.tex; returns the Markdown file."""
-    from rgbench.analysis.tables import csv_text, latex, markdown
-
-    write_atomic(stem.with_suffix(".md"), markdown(kind, rows, title))
-    write_atomic(stem.with_suffix(".csv"), csv_text(kind, rows))
-    write_atomic(stem.with_suffix(".tex"), latex(kind, rows, title))
-    return str(stem.with_suffix(".md"))
-
-
-def write_bars(stem: Path, kind: str, rows: list[Any], title: str) -> str:
-    """stem.png and stem.svg; returns the PNG."""
-    from rgbench.analysis.bars import plot_bars
-
-    for suffix in (".png", ".svg"):
-        plot_bars(kind, rows, stem.with_suffix(suffix), title)
-    return str(stem.with_suffix(".png"))
 
 
 def _yaml(data: Any) -> str:

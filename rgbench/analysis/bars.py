@@ -48,3 +48,10 @@ def plot_bars(kind: str, rows: Sequence[Row], path: Path, title: str = "") -> No
     fig.savefig(buf, format=path.suffix.lstrip("."), dpi=150)
     plt.close(fig)
     write_atomic(path, buf.getvalue())
+
+
+def write_bars(stem: Path, kind: str, rows: Sequence[Row], title: str = "") -> str:
+    """<stem>.png and <stem>.svg; returns the PNG."""
+    for suffix in ("png", "svg"):
+        plot_bars(kind, rows, Path(f"{stem}.{suffix}"), title)
+    return f"{stem}.png"

@@ -35,7 +35,7 @@ from typing import Any
 
 from rgbench.dpg.scoring import PAPER_COLUMNS as DPG_COLUMNS
 from rgbench.geneval.summary import PAPER_COLUMNS as GENEVAL_COLUMNS
-from rgbench.results import read_json
+from rgbench.results import read_json, write_atomic
 from rgbench.t2i.evaluate import TABLE_COLUMNS as T2I_COLUMNS
 
 ABLATION_COLUMNS = (("geneval", "GenEval overall"), ("dpg", "DPG-Bench overall"),
@@ -198,3 +198,11 @@ def _tex(text: str) -> str:
     for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
         text = text.replace(a, b)
     return text
+
+
+def write_table_files(stem: Path, kind: str, rows: Sequence[Row], title: str = "") -> str:
+    """<stem>.md, <stem>.csv and <stem>.tex, each written atomically; returns the Markdown file."""
+    write_atomic(Path(f"{stem}.md"), markdown(kind, rows, title))
+    write_atomic(Path(f"{stem}.csv"), csv_text(kind, rows))
+    write_atomic(Path(f"{stem}.tex"), latex(kind, rows, title))
+    return f"{stem}.md"
