@@ -4,16 +4,15 @@ its results went. Commands appear here when they work."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from rgbench import __version__
+from rgbench.console import console, fail, warn
 
 app = typer.Typer(name="rgbench", no_args_is_help=True, add_completion=False,
                   help="Train and judge chain-of-thought text-to-image models (ReasonGen-R1), "
@@ -33,8 +32,6 @@ from rgbench.toy.cli import toy_app  # noqa: E402  (light: heavy imports live in
 
 app.add_typer(toy_app, name="toy")
 
-console = Console()
-err_console = Console(stderr=True)
 
 # Options shared by commands that take a config / write a run.
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", help="Preset name or YAML path.")]
@@ -43,11 +40,6 @@ ResultsOpt = Annotated[Path | None, typer.Option("--results", help="Run store ro
 TrainDeviceOpt = Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")]
 RunIdOpt = Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the config].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(code)
 
 
 def version_callback(value: bool) -> None:
@@ -209,7 +201,7 @@ def print_geneval(summary: dict, run_dir: Path) -> None:
                   f"{(summary['correct_images'] or 0):.2%}, correct prompts {(summary['correct_prompts'] or 0):.2%}",
                   highlight=False)
     for warning in summary["warnings"]:
-        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+        warn(warning)
     console.print(f"results → {run_dir}/results.jsonl, summary.json, table.md; detections → {run_dir}/raw/detections.jsonl",
                   highlight=False)
 
@@ -290,7 +282,7 @@ def print_dpg(summary: dict, run_dir: Path) -> None:
     console.print(f"{summary['scored']} items scored, {summary['failed']} failed "
                   f"({'counted as 0' if summary['counted_as_zero'] else 'left out'})", highlight=False)
     for warning in summary["warnings"]:
-        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+        warn(warning)
     console.print(f"results → {run_dir}/results.jsonl, summary.json, table.md; answers → {run_dir}/raw/answers.jsonl",
                   highlight=False)
 
@@ -367,8 +359,7 @@ def eval_t2i_cmd(
                       str(entry["failed"]))
     console.print(table)
     if summary["non_official"]:
-        err_console.print("[yellow]warning:[/yellow] † scored with a GenEval detector instead of UniDet: not "
-                          "comparable with published numbers", highlight=False)
+        warn("† scored with a GenEval detector instead of UniDet: not comparable with published numbers")
     console.print(f"results → {run.dir}/<category>/results.jsonl, summary.json, table.md; raw → {run.dir}/raw/",
                   highlight=False)
 
@@ -530,45 +521,13 @@ def publish_cmd(
                   f"{left_out_text(record)}", highlight=False, soft_wrap=True)
 
 
-def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
-           root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
-           errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:
-    """Resolve a training config and run it in the run store; under torchrun only rank 0 owns the run folder and
-    the other ranks train and join the collectives (they return None)."""
-    from rgbench.catalog import load_catalog
-    from rgbench.config import ConfigError, load_config
-    from rgbench.devices import resolve_device
-    from rgbench.policy.model import PolicyLoadError
-    from rgbench.registry import RegistryError
-    from rgbench.runs import Run, RunError, default_run_id, results_root
-    from rgbench.train.distributed import init_distributed
-    from rgbench.weights import WeightsNotFound
-
-    load_catalog()
-    try:
-        cfg = load_config(kind, config, overrides)
-        rid = run_id or default_run_id(kind, config or "default", cfg)
-        ctx = init_distributed(resolve_device(device))  # torchrun: one process per device; else one process
-        if not ctx.is_main:
-            ctx.barrier()
-            train(results_root(root) / rid, cfg, device, ctx)
-            return None
-        with Run.open(root, rid, cfg, kind=f"train-{kind}", seed=cfg.train.seed, device=device or "auto",
-                      provenance={**provenance(cfg), "world_size": ctx.world}) as run:
-            ctx.barrier()
-            summary = train(run.dir, cfg, device, ctx)
-            run.write_summary(summary)
-    except (ConfigError, RegistryError, RunError, PolicyLoadError, WeightsNotFound, ValueError, *errors) as err:
-        fail(str(err))
-    return run.dir, summary
-
-
 @train_app.command("sft")
 def train_sft_cmd(
     config: ConfigOpt = None, overrides: SetOpt = None, device: TrainDeviceOpt = None, run_id: RunIdOpt = None,
     root: ResultsOpt = None,
 ) -> None:
     """Supervised fine-tuning (prompt → CoT → image, or --set train.cot=false for prompt → image); rerun to resume."""
+    from rgbench.train.launch import train_run
     from rgbench.train.sft_data import RecordError
     from rgbench.train.sft_run import run_sft
 
@@ -588,9 +547,10 @@ def train_grpo_cmd(
     """GRPO with a judge reward and an entropy control (presets: toy, toy-no-sft, toy-small-judge,
     toy-entropy-{none,fixed,adaptive}, paper); rerun to resume; also under torchrun (FSDP2)."""
     from rgbench.train.grpo_run import run_grpo
+    from rgbench.train.launch import train_run
 
     def loud(message: str) -> None:
-        err_console.print(f"[bold yellow]LEAKAGE WARNING:[/bold yellow] {escape(message)}", highlight=False)
+        warn(message, "LEAKAGE WARNING")
 
     done = train_run("grpo", config, overrides, device, run_id, root,
                   lambda cfg: {"model": cfg.model, "prompts": cfg.prompts, "rewards": [t.name for t in cfg.rewards]},

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rgbench.registry import Registry
+from rgbench.toy.world import DATA_VERSION as TOY_DATA_VERSION
+from rgbench.toy.world import T2I_CATEGORIES as TOY_T2I_CATEGORIES
 
 PACKAGE = Path(__file__).parent
 T2I_CATEGORIES = ("color", "shape", "texture", "spatial", "non_spatial", "numeracy", "complex")
@@ -111,17 +113,11 @@ T2I_DATASETS = {  # T2I-CompBench's `dataset/` folder of each T2I prompt set (<c
     "t2i": PACKAGE / "t2i" / "data" / "dataset", "toy-t2i": PACKAGE / "toy" / "data" / "t2i" / "dataset"}
 
 
-def _toy_version() -> str:
-    from rgbench.toy.datasets import DATA_VERSION
-
-    return DATA_VERSION
-
-
 @PROMPT_SETS.register("toy-geneval")
 def _toy_geneval(arg: str | None) -> PromptSet:
     _no_argument("toy-geneval", arg)
     items = geneval_items(_toy_dir() / "geneval/evaluation_metadata.jsonl")
-    return PromptSet("toy-geneval", _toy_version(), "geneval", items)
+    return PromptSet("toy-geneval", TOY_DATA_VERSION, "geneval", items)
 
 
 @PROMPT_SETS.register("toy-dpg")
@@ -129,12 +125,10 @@ def _toy_dpg(arg: str | None) -> PromptSet:
     _no_argument("toy-dpg", arg)
     files = sorted((_toy_dir() / "dpg/prompts").glob("*.txt"), key=lambda p: int(p.stem.removeprefix("toy")))
     items = [PromptItem(p.stem, i, p.read_text(encoding="utf-8").strip()) for i, p in enumerate(files)]
-    return PromptSet("toy-dpg", _toy_version(), "dpg", items)
+    return PromptSet("toy-dpg", TOY_DATA_VERSION, "dpg", items)
 
 
 @PROMPT_SETS.register("toy-t2i")
 def _toy_t2i(arg: str | None) -> PromptSet:
-    from rgbench.toy.datasets import T2I_CATEGORIES as TOY_T2I
-
     name = f"toy-t2i:{arg}" if arg else "toy-t2i"
-    return PromptSet(name, _toy_version(), "t2i", t2i_items(T2I_DATASETS["toy-t2i"], TOY_T2I, arg))
+    return PromptSet(name, TOY_DATA_VERSION, "t2i", t2i_items(T2I_DATASETS["toy-t2i"], TOY_T2I_CATEGORIES, arg))

@@ -18,14 +18,12 @@ def test_every_preset_loads():
 
 
 def test_config_show_cli():
-    from typer.testing import CliRunner
+    from tests.helpers.cli import invoke
 
-    from rgbench.cli import app
-
-    out = CliRunner().invoke(app, ["config", "show", "toy-world", "--set", "max_objects=3"])
-    assert out.exit_code == 0 and "max_objects: 3" in out.output
-    bad = CliRunner().invoke(app, ["config", "show", "toy-world", "--set", "max_object=3"])
-    assert bad.exit_code == 2 and "did you mean 'max_objects'" in bad.output
+    out = invoke(["config", "show", "toy-world", "--set", "max_objects=3"])
+    assert out.exit_code == 0 and "max_objects: 3" in out.text
+    bad = invoke(["config", "show", "toy-world", "--set", "max_object=3"])
+    assert bad.exit_code == 2 and "did you mean 'max_objects'" in bad.text
 
 
 def test_every_grpo_preset_builds_its_entropy_control_and_names_known_rewards():

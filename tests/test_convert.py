@@ -132,14 +132,12 @@ def test_conversion_refuses_unknown_keys(original_folder, tmp_path):
 
 
 def test_convert_cli(original_folder, tmp_path):
-    from typer.testing import CliRunner
-
-    from rgbench.cli import app
+    from tests.helpers.cli import invoke
 
     folder, hf = original_folder
-    result = CliRunner().invoke(app, ["convert-janus", str(folder), str(tmp_path / "out"), "--dtype", "bf16"])
+    result = invoke(["convert-janus", str(folder), str(tmp_path / "out"), "--dtype", "bf16"])
     assert result.exit_code == 0, result.output
     policy = load_policy(tmp_path / "out", device="cpu", dtype="fp32")
     assert torch.equal(policy.janus.lm_head.weight, hf.lm_head.weight.to(torch.bfloat16).float())
-    bad = CliRunner().invoke(app, ["convert-janus", str(folder), str(tmp_path / "o2"), "--dtype", "fp8"])
-    assert bad.exit_code == 2 and "unknown dtype 'fp8'" in bad.output
+    bad = invoke(["convert-janus", str(folder), str(tmp_path / "o2"), "--dtype", "fp8"])
+    assert bad.exit_code == 2 and "unknown dtype 'fp8'" in bad.text

@@ -5,10 +5,9 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
 from rgbench.analysis.cot_words import read_cots, word_shares
-from rgbench.cli import app
+from tests.helpers.cli import invoke
 
 COTS = ["put a red circle at the top left", "a red square , then a blue circle", "the circle is red",
         "a big blue ring below the square", ""]
@@ -38,7 +37,7 @@ def test_sources_and_the_command(tmp_path):
     cots, empty = read_cots([tmp_path / "grpo", tmp_path / "cot.jsonl"])
     assert cots == COTS and empty == 1
     assert read_cots([tmp_path / "grpo"], limit=2)[0] == COTS[:2]
-    result = CliRunner().invoke(app, ["analyze", "cot-words", str(tmp_path / "grpo"), str(tmp_path / "cot.jsonl"),
+    result = invoke(["analyze", "cot-words", str(tmp_path / "grpo"), str(tmp_path / "cot.jsonl"),
                                       "--out", str(tmp_path / "out"), "--min-share", "0.4", "--drop-function-words", "0"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "cot_words.csv").read_text().splitlines()[:2] == ["word,cots,share", "circle,3,0.600000"]
@@ -46,5 +45,5 @@ def test_sources_and_the_command(tmp_path):
         assert im.size[0] > 100 and len(np.unique(np.asarray(im.convert("L")))) > 2  # a drawn chart, not a blank image
     assert (tmp_path / "out" / "cot_words.svg").read_text().startswith("<?xml")
     (tmp_path / "bad.jsonl").write_text(json.dumps({"text": "no cot"}) + "\n")
-    result = CliRunner().invoke(app, ["analyze", "cot-words", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2 and "no 'cot' field" in result.output
+    result = invoke(["analyze", "cot-words", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "no 'cot' field" in result.text

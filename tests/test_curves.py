@@ -5,10 +5,9 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
 from rgbench.analysis.curves import band_markdown, mean_curve, moving_average, read_run
-from rgbench.cli import app
+from tests.helpers.cli import invoke
 
 
 def fake_run(folder, control, h_text):
@@ -59,7 +58,7 @@ def test_band_table_measures_every_run_against_the_adaptive_targets(tmp_path):
 
 def test_curves_command_draws_every_run(tmp_path):
     runs = [fake_run(tmp_path / n, c, [1.0, 1.2, 1.4, 1.3]) for n, c in (("none", "none"), ("adaptive", "adaptive"))]
-    result = CliRunner().invoke(app, ["analyze", "curves", *map(str, runs), "--out", str(tmp_path / "out"),
+    result = invoke(["analyze", "curves", *map(str, runs), "--out", str(tmp_path / "out"),
                                       "--smooth", "1"])
     assert result.exit_code == 0, result.output
     with Image.open(tmp_path / "out" / "curves.png") as im:
@@ -69,4 +68,4 @@ def test_curves_command_draws_every_run(tmp_path):
     assert "<!-- α_image -->" not in svg  # a metric no run logged gets no panel
     table = (tmp_path / "out" / "curves.md").read_text()  # 1.0, 1.2, 1.4, 1.3 vs 1.2 ± 0.12: two of four inside
     assert "| adaptive | 1.225 → 1.225 | 1.2 | 50% |" in table
-    assert CliRunner().invoke(app, ["analyze", "curves", str(runs[0]), "--label", "a", "--label", "b"]).exit_code == 2
+    assert invoke(["analyze", "curves", str(runs[0]), "--label", "a", "--label", "b"]).exit_code == 2

@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from helpers.fakes import CountingVQA
 from PIL import Image
-from typer.testing import CliRunner
 
-from rgbench.cli import app
 from rgbench.dpg.layout import DPGLayout
 from rgbench.dpg.questions import read_questions
 from rgbench.dpg.vqa import VQA_MODELS
@@ -21,8 +19,8 @@ from rgbench.toy.render import render
 from rgbench.toy.sampler import scene_for
 from rgbench.toy.spec import parse_prompt
 from rgbench.toy.world import BACKGROUND, WorldConfig
+from tests.helpers.cli import invoke
 
-runner = CliRunner()
 QUESTIONS = Path(__file__).parents[1] / "rgbench" / "toy" / "data" / "dpg" / "dpg_bench.csv"
 N = 12  # items used (--limit)
 
@@ -48,8 +46,7 @@ def expected_overall() -> float:
 
 
 def cli(*args):
-    result = runner.invoke(app, ["--quiet", *map(str, args)])
-    result.text = " ".join(result.output.split())
+    result = invoke(["--quiet", *args])
     return result
 
 

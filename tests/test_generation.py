@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from typer.testing import CliRunner
 
-from rgbench.cli import app
 from rgbench.dpg.layout import split_2x2, tile_2x2
 from rgbench.generation import GenerateSettings, GenerationError, generate_to_folder
 from rgbench.policy.generate import GenerationOptions
@@ -22,6 +20,7 @@ from rgbench.registry import RegistryError
 from rgbench.results import read_jsonl
 from rgbench.sharding import parse_shard
 from rgbench.toy.policy import build_toy_policy
+from tests.helpers.cli import invoke
 
 OPTS = GenerationOptions(max_cot_tokens=8)
 
@@ -124,33 +123,32 @@ def test_parse_shard_rejects_bad_values():
 
 
 def test_generate_cli_end_to_end(tmp_path):
-    runner = CliRunner()
     args = ["generate", "--model", "toy-init", "-b", "toy-geneval", "--out", str(tmp_path), "--n", "2",
             "--limit", "2", "--max-cot-tokens", "6", "--no-cot"]
-    result = runner.invoke(app, args)
+    result = invoke(args)
     assert result.exit_code == 0, result.output
-    assert "2 prompts generated" in result.output and "images/s" in result.output
+    assert "2 prompts generated" in result.text and "images/s" in result.text
     meta = json.loads((tmp_path / "generation.json").read_text())
     assert meta["settings"]["options"]["cot"] is False and meta["provenance"]["git"]
     assert meta["settings"]["prompt_format"]["plain_template"] == "A photo of {}."
     assert all(r["cot"] is None for r in read_jsonl(tmp_path / "cot.jsonl"))
-    rerun = runner.invoke(app, args)
-    assert rerun.exit_code == 0 and "0 prompts generated, 2 already done" in rerun.output
-    bad = runner.invoke(app, args[:-1])  # --cot now: other settings, same folder
-    assert bad.exit_code == 2 and "other settings" in bad.output
-    other = runner.invoke(app, args + ["--template", "{}. "])  # a different template is a different folder
-    assert other.exit_code == 2 and "prompt_format" in other.output
-    assert runner.invoke(app, args + ["--template", "no slot"]).exit_code == 2
-    templated = runner.invoke(app, args[:5] + ["--out", str(tmp_path / "tpl"), "--template", "{}. ", "--no-cot",
+    rerun = invoke(args)
+    assert rerun.exit_code == 0 and "0 prompts generated, 2 already done" in rerun.text
+    bad = invoke(args[:-1])  # --cot now: other settings, same folder
+    assert bad.exit_code == 2 and "other settings" in bad.text
+    other = invoke(args + ["--template", "{}. "])  # a different template is a different folder
+    assert other.exit_code == 2 and "prompt_format" in other.text
+    assert invoke(args + ["--template", "no slot"]).exit_code == 2
+    templated = invoke(args[:5] + ["--out", str(tmp_path / "tpl"), "--template", "{}. ", "--no-cot",
                                                 "--limit", "1", "--n", "1"])
     assert templated.exit_code == 0, templated.output
     fmt = json.loads((tmp_path / "tpl" / "generation.json").read_text())["settings"]["prompt_format"]
     assert fmt["plain_template"] == "{}. "
-    unknown = runner.invoke(app, ["generate", "--model", "toy-init", "-b", "toy-genval", "--out", str(tmp_path / "x")])
-    assert unknown.exit_code == 2 and "did you mean 'toy-geneval'" in unknown.output
-    missing = runner.invoke(app, ["generate", "--model", "janus-pro-7b", "-b", "geneval", "--out", str(tmp_path / "y")],
+    unknown = invoke(["generate", "--model", "toy-init", "-b", "toy-genval", "--out", str(tmp_path / "x")])
+    assert unknown.exit_code == 2 and "did you mean 'toy-geneval'" in unknown.text
+    missing = invoke(["generate", "--model", "janus-pro-7b", "-b", "geneval", "--out", str(tmp_path / "y")],
                             env={"RGBENCH_WEIGHTS": str(tmp_path / "none"), "HF_HOME": str(tmp_path / "hf")})
-    assert missing.exit_code == 2 and "hf download deepseek-community/Janus-Pro-7B" in missing.output
+    assert missing.exit_code == 2 and "hf download deepseek-community/Janus-Pro-7B" in missing.text
 
 
 def test_row_streams_do_not_depend_on_batch_members():

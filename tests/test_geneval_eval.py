@@ -8,10 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from rgbench.backends import BackendSpec
-from rgbench.cli import app
 from rgbench.geneval.detection import COLORS, DETECTORS
 from rgbench.geneval.evaluate import Batching, GenEvalConfig, evaluate_run
 from rgbench.geneval.layout import GenEvalLayout
@@ -23,8 +21,7 @@ from rgbench.toy.sampler import scene_for
 from rgbench.toy.spec import parse_prompt
 from rgbench.toy.vision import ToyDetector
 from rgbench.toy.world import BACKGROUND, WorldConfig
-
-runner = CliRunner()
+from tests.helpers.cli import invoke
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +44,7 @@ def expected_accuracies() -> dict[str, float]:
 
 
 def cli(*args):
-    result = runner.invoke(app, ["--quiet", *map(str, args)])
-    result.text = " ".join(result.output.split())  # rich wraps long lines
+    result = invoke(["--quiet", *args])
     return result
 
 

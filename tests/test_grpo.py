@@ -7,17 +7,15 @@ import hashlib
 
 import pytest
 import torch
-from typer.testing import CliRunner
 
-from rgbench.cli import app
 from rgbench.policy.generate import GenerationOptions
 from rgbench.results import read_json, read_jsonl
 from rgbench.toy.policy import build_toy_policy
 from rgbench.train.grpo import AdaptiveEntropyOptions, EntropyOptions, GRPOOptions, GRPOTrainer
 from rgbench.train.judges import Verdict
 from rgbench.train.leakage import leakage_warnings
+from tests.helpers.cli import invoke
 
-runner = CliRunner()
 PROMPTS = [(f"p{i}", text) for i, text in enumerate(
     ["a red circle", "two squares", "a blue triangle above a green cross", "a white ring", "three diamonds",
      "a black square left of a pink circle"])]
@@ -116,7 +114,7 @@ GRPO_ARGS = ["--quiet", "train", "grpo", "-c", "toy", "--set", "model=toy-init",
 
 
 def test_train_grpo_cli_logs_and_resumes_exactly(tmp_path):
-    whole = runner.invoke(app, [*GRPO_ARGS, "--set", "train.steps=2", "--results", str(tmp_path / "a")])
+    whole = invoke([*GRPO_ARGS, "--set", "train.steps=2", "--results", str(tmp_path / "a")])
     assert whole.exit_code == 0, whole.output
     run = tmp_path / "a" / "g"
     metrics = read_jsonl(run / "metrics.jsonl")
@@ -129,7 +127,7 @@ def test_train_grpo_cli_logs_and_resumes_exactly(tmp_path):
     summary = read_json(run / "summary.json")
     assert any("toy-small" in w for w in summary["warnings"]) and (run / "model" / "config.json").is_file()
 
-    again = runner.invoke(app, [*GRPO_ARGS, "--set", "train.steps=2", "--results", str(tmp_path / "a")])
+    again = invoke([*GRPO_ARGS, "--set", "train.steps=2", "--results", str(tmp_path / "a")])
     assert again.exit_code == 0 and len(read_jsonl(run / "metrics.jsonl")) == 2  # finished: resumes, adds nothing
 
 

@@ -3,11 +3,9 @@ relative paths, PROVENANCE.md naming the command and commit)."""
 
 import json
 
-from typer.testing import CliRunner
-
-from rgbench.cli import app
 from rgbench.publish import publishable
 from rgbench.results import read_json
+from tests.helpers.cli import invoke
 
 
 def fake_reproduction(root):
@@ -31,7 +29,7 @@ def test_publish_keeps_text_and_figures_and_records_provenance(tmp_path):
     fake_reproduction(root)
     (dest / "stale").mkdir(parents=True)  # a previous publication is replaced, not merged
     (dest / "publish.json").write_text("{}")
-    result = CliRunner().invoke(app, ["publish", str(root), str(dest), "--command", "rgbench reproduce --seeds 3",
+    result = invoke(["publish", str(root), str(dest), "--command", "rgbench reproduce --seeds 3",
                                       "--max-file-mb", "0.002"])
     assert result.exit_code == 0, result.output
     kept = {str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}
@@ -43,7 +41,7 @@ def test_publish_keeps_text_and_figures_and_records_provenance(tmp_path):
     assert record["left_out"] == {"weights or image dump": 2, "generated image": 1,
                                   "per-item record (--raw keeps it)": 2}
     # --raw keeps the per-item records too, except what is over the size limit
-    result = CliRunner().invoke(app, ["publish", str(root), str(dest), "--raw", "--max-file-mb", "0.002",
+    result = invoke(["publish", str(root), str(dest), "--raw", "--max-file-mb", "0.002",
                                       "--command", "rgbench reproduce --seeds 3"])
     assert result.exit_code == 0, result.output
     assert (dest / "gen/base-s0/toy-geneval/cot.jsonl").is_file() and not (dest / "runs/sft-s0/huge.jsonl").exists()
@@ -55,16 +53,16 @@ def test_publish_keeps_text_and_figures_and_records_provenance(tmp_path):
 
 def test_publish_refuses_unfinished_or_nested_folders(tmp_path):
     (tmp_path / "repro").mkdir()
-    result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(tmp_path / "out")])
-    assert result.exit_code != 0 and "not a finished reproduction" in result.output
+    result = invoke(["publish", str(tmp_path / "repro"), str(tmp_path / "out")])
+    assert result.exit_code != 0 and "not a finished reproduction" in result.text
     fake_reproduction(tmp_path / "repro")
     for nested in (tmp_path / "repro" / "pub", tmp_path):  # inside the reproduction, or above it
-        result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(nested)])
-        assert result.exit_code != 0 and "outside the reproduction" in result.output
+        result = invoke(["publish", str(tmp_path / "repro"), str(nested)])
+        assert result.exit_code != 0 and "outside the reproduction" in result.text
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("keep me")  # a folder that is not an earlier publication
-    result = CliRunner().invoke(app, ["publish", str(tmp_path / "repro"), str(tmp_path / "mine")])
-    assert result.exit_code != 0 and "not an earlier publication" in " ".join(result.output.split())
+    result = invoke(["publish", str(tmp_path / "repro"), str(tmp_path / "mine")])
+    assert result.exit_code != 0 and "not an earlier publication" in result.text
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "keep me"
 
 

@@ -1,13 +1,11 @@
 """`rgbench reproduce --preset toy-quick`: every stage of the paper runs end to end (base → SFT → five GRPO arms →
 generation and evaluation on the three toy benchmarks → CoT words, curves, tables), and a rerun resumes."""
 
-from typer.testing import CliRunner
-
 from rgbench.catalog import load_catalog
-from rgbench.cli import app
 from rgbench.config import load_config
 from rgbench.reproduce import plan
 from rgbench.results import read_json, read_jsonl
+from tests.helpers.cli import invoke
 
 ARMS = ("main", "no-sft", "small-judge", "entropy-none", "entropy-fixed")
 
@@ -15,11 +13,11 @@ ARMS = ("main", "no-sft", "small-judge", "entropy-none", "entropy-fixed")
 def test_toy_quick_runs_every_stage_and_resumes(tmp_path):
     load_catalog()
     out = tmp_path / "repro"
-    result = CliRunner().invoke(app, ["--quiet", "reproduce", "--preset", "toy-quick", "--out", str(out)])
+    result = invoke(["--quiet", "reproduce", "--preset", "toy-quick", "--out", str(out)])
     assert result.exit_code == 0, result.output
     stages = [r["stage"] for r in read_jsonl(out / "stages.jsonl")]
     assert stages == plan(load_config("reproduce", "toy-quick"))  # the progress view's plan is what ran
-    assert f"[1/{len(stages)}] ✓ s0/sft (" in result.output and f"[{len(stages)}/{len(stages)}] → analysis/tables" in result.output
+    assert f"[1/{len(stages)}] ✓ s0/sft (" in result.text and f"[{len(stages)}/{len(stages)}] → analysis/tables" in result.text
     assert stages[0] == "s0/sft" and [f"s0/grpo/{a}" for a in ARMS] == stages[1:6]
     assert len([s for s in stages if "/evaluate/" in s]) == 3 * (2 + len(ARMS))  # base, SFT, arms × 3 benchmarks
     assert stages[-3:] == ["analysis/cot-words", "analysis/curves", "analysis/tables"]
@@ -41,8 +39,8 @@ def test_toy_quick_runs_every_stage_and_resumes(tmp_path):
     # the base model writes no CoT, every other model does
     base_cots = read_jsonl(out / "gen" / "base-s0" / "toy-geneval" / "cot.jsonl")
     assert base_cots and all(r["cot"] is None for r in base_cots)
-    again = CliRunner().invoke(app, ["--quiet", "reproduce", "--preset", "toy-quick", "--out", str(out)])
-    assert again.exit_code == 0 and again.output.count("(done)") == len(stages) and " s)" not in again.output
+    again = invoke(["--quiet", "reproduce", "--preset", "toy-quick", "--out", str(out)])
+    assert again.exit_code == 0 and again.output.count("(done)") == len(stages) and " s)" not in again.text
 
 
 def test_the_report_is_a_page_chromium_renders(tmp_path):

@@ -2,13 +2,10 @@
 
 import json
 
-from typer.testing import CliRunner
-
-from rgbench.cli import app
 from rgbench.results import read_json, read_jsonl
 from rgbench.toy.sft import toy_sft_records
+from tests.helpers.cli import invoke
 
-runner = CliRunner()
 ARGS = ["--quiet", "train", "sft", "-c", "toy", "--set", "train.steps=4", "--set", "train.micro_batch=4",
         "--set", "save_every=2", "--set", "data_limit=16", "--run-id", "s"]
 
@@ -24,7 +21,7 @@ def test_toy_records_are_reproducible_and_plans_describe_the_scene():
 
 
 def test_train_sft_cli_trains_saves_and_resumes(tmp_path):
-    result = runner.invoke(app, [*ARGS, "--results", str(tmp_path)])
+    result = invoke([*ARGS, "--results", str(tmp_path)])
     assert result.exit_code == 0, result.output
     run = tmp_path / "s"
     metrics = read_jsonl(run / "metrics.jsonl")
@@ -32,9 +29,9 @@ def test_train_sft_cli_trains_saves_and_resumes(tmp_path):
     assert {"loss", "ce_cot", "ce_image", "lr", "grad_norm", "tokens_per_s"} <= set(metrics[0])
     assert (run / "checkpoint" / "model.safetensors").is_file() and (run / "model" / "config.json").is_file()
     assert read_json(run / "summary.json")["steps"] == 4
-    again = runner.invoke(app, [*ARGS, "--results", str(tmp_path)])  # finished: resumes at step 4, adds nothing
+    again = invoke([*ARGS, "--results", str(tmp_path)])  # finished: resumes at step 4, adds nothing
     assert again.exit_code == 0 and len(read_jsonl(run / "metrics.jsonl")) == 4
-    gen = runner.invoke(app, ["--quiet", "generate", "-m", str(run / "model"), "-b", "toy-geneval", "--limit", "1",
+    gen = invoke(["--quiet", "generate", "-m", str(run / "model"), "-b", "toy-geneval", "--limit", "1",
                               "--n", "1", "--max-cot-tokens", "8", "--out", str(tmp_path / "gen")])
     assert gen.exit_code == 0, gen.output
     assert json.loads((tmp_path / "gen" / "cot.jsonl").read_text().splitlines()[0])["model"] == str(run / "model")

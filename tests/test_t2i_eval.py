@@ -8,9 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.fakes import CountingVQA
-from typer.testing import CliRunner
 
-from rgbench.cli import app
 from rgbench.dpg.vqa import VQA_MODELS
 from rgbench.layouts import save_png_atomic
 from rgbench.prompt_sets import load_prompt_set
@@ -21,8 +19,8 @@ from rgbench.toy.render import render
 from rgbench.toy.sampler import scene_for
 from rgbench.toy.spec import parse_prompt
 from rgbench.toy.world import BACKGROUND, WorldConfig
+from tests.helpers.cli import invoke
 
-runner = CliRunner()
 PER_CATEGORY = 8  # prompts drawn per toy category
 TOY_CATEGORIES = ("color", "shape", "texture", "spatial", "numeracy", "complex")
 
@@ -41,8 +39,7 @@ def toy_folder(tmp_path_factory) -> Path:
 
 
 def cli(*args):
-    result = runner.invoke(app, ["--quiet", *map(str, args)])
-    result.text = " ".join(result.output.split())
+    result = invoke(["--quiet", *args])
     return result
 
 

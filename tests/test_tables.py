@@ -4,10 +4,9 @@ and the errors for mixed or unreadable inputs."""
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from rgbench.analysis.tables import ablation_rows, build_rows, csv_text, latex, markdown, values_of
-from rgbench.cli import app
+from tests.helpers.cli import invoke
 
 TASKS = ("single_object", "two_object", "counting", "colors", "position", "color_attr")
 
@@ -56,13 +55,13 @@ def test_mixed_benchmarks_and_empty_rows_are_errors(tmp_path):
 def test_tables_command_writes_three_formats(tmp_path):
     spec = tmp_path / "ablation.yaml"
     spec.write_text(json.dumps({"title": "t", "rows": [{"label": "A", "runs": [geneval_summary(tmp_path / "a", [1] * 6)]}]}))
-    result = CliRunner().invoke(app, ["tables", str(spec), "--out", str(tmp_path / "out")])
+    result = invoke(["tables", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert {p.name for p in (tmp_path / "out").iterdir()} == {"ablation.md", "ablation.csv", "ablation.tex",
                                                              "ablation-bars.png", "ablation-bars.svg"}
     assert (tmp_path / "out" / "ablation-bars.png").stat().st_size > 1000
     (tmp_path / "bad.yaml").write_text("rows: [{label: x, runs: []}]")
-    assert CliRunner().invoke(app, ["tables", str(tmp_path / "bad.yaml")]).exit_code == 2
+    assert invoke(["tables", str(tmp_path / "bad.yaml")]).exit_code == 2
 
 
 def summary_file(folder, summary):

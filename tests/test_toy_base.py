@@ -32,14 +32,12 @@ def test_toy_base_loads_by_name_and_draws_without_a_plan():
 
 
 def test_toy_pretrain_cli_installs_a_loadable_checkpoint_with_its_record(tmp_path):
-    from typer.testing import CliRunner
-
-    from rgbench.cli import app
+    from tests.helpers.cli import invoke
 
     out = tmp_path / "base"
     args = ["--quiet", "toy", "pretrain", "--results", str(tmp_path / "runs"), "--out", str(out),
             "--set", "train.steps=2", "--set", "data_limit=8", "--set", "toy_variants=1"]
-    result = CliRunner().invoke(app, args)
+    result = invoke(args)
     assert result.exit_code == 0, result.output
     assert {"config.json", "run_config.yaml", "run_metrics.jsonl", "run_meta.json", "run_summary.json"} <= \
         {p.name for p in out.iterdir()}

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from rgbench.cli import app
 from rgbench.geneval.position import relations
 from rgbench.image_tokenizer import ImageTokenizer
 from rgbench.prompt_sets import normalize_prompt
@@ -32,6 +30,7 @@ from rgbench.toy.sampler import random_spec, scene_for
 from rgbench.toy.spec import PromptParseError, Spec, parse_prompt
 from rgbench.toy.tokenizer import PatchTokenizer
 from rgbench.toy.world import WorldConfig
+from tests.helpers.cli import invoke
 
 WORLD = WorldConfig()
 
@@ -164,10 +163,9 @@ def test_vqa_says_yes_to_its_own_dpg_questions_and_no_to_wrong_ones(files):
 
 
 def test_toy_cli_render_and_show(tmp_path: Path):
-    runner = CliRunner()
-    out = runner.invoke(app, ["toy", "render", "a red circle left of a blue square", "-o", str(tmp_path / "r.png")])
-    assert out.exit_code == 0 and "CoT:" in out.output and (tmp_path / "r.png").stat().st_size > 0
-    bad = runner.invoke(app, ["toy", "render", "a photo of a cat", "-o", str(tmp_path / "x.png")])
-    assert bad.exit_code == 2 and "no toy object" in bad.output
-    sheet = runner.invoke(app, ["toy", "show", "-o", str(tmp_path / "s.png"), "--n", "4"])
+    out = invoke(["toy", "render", "a red circle left of a blue square", "-o", str(tmp_path / "r.png")])
+    assert out.exit_code == 0 and "CoT:" in out.text and (tmp_path / "r.png").stat().st_size > 0
+    bad = invoke(["toy", "render", "a photo of a cat", "-o", str(tmp_path / "x.png")])
+    assert bad.exit_code == 2 and "no toy object" in bad.text
+    sheet = invoke(["toy", "show", "-o", str(tmp_path / "s.png"), "--n", "4"])
     assert sheet.exit_code == 0 and (tmp_path / "s.png").exists()

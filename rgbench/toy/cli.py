@@ -53,6 +53,7 @@ def render_cmd(prompt: Annotated[str, typer.Argument(help='e.g. "a red circle le
                seed: int = 0, scale: Annotated[int, typer.Option(help="Nearest-neighbour upscale factor.")] = 4,
                config: ConfigOpt = None, overrides: SetOpt = None) -> None:
     """Render one scene that satisfies a toy prompt, and print its CoT layout plan."""
+    from rgbench.console import fail
     from rgbench.toy.cot import write_plan
     from rgbench.toy.render import render
     from rgbench.toy.sampler import scene_for
@@ -63,8 +64,7 @@ def render_cmd(prompt: Annotated[str, typer.Argument(help='e.g. "a red circle le
     try:
         spec = parse_prompt(prompt)
     except PromptParseError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(str(err))
     rng = random.Random(seed)
     scene = scene_for(spec, world, rng)
     upscale(render(scene, world), scale).save(out)
@@ -90,8 +90,8 @@ def pretrain_cmd(out: Annotated[Path | None, typer.Option("--out", help="Where t
                  device: Annotated[str | None, typer.Option("--device", help="cpu, cuda.")] = None) -> None:
     """Train the toy base model (prompt → image, no CoT; the `toy-base` SFT preset) and install it as `toy-base`;
     rerun to resume."""
-    from rgbench.cli import train_run
     from rgbench.toy.checkpoints import BASE_DIR, install_checkpoint
+    from rgbench.train.launch import train_run
     from rgbench.train.sft_run import run_sft
 
     done = train_run("sft", "toy-base", overrides, device, None, root,

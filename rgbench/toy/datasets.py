@@ -27,13 +27,11 @@ from rgbench.toy.prompts import STYLES, noun_phrase
 from rgbench.toy.sampler import random_spec
 from rgbench.toy.spec import Relation, Spec, Want
 from rgbench.toy.text import collect_vocabulary
-from rgbench.toy.world import PLURALS, WORLD_VERSION, WorldConfig
+from rgbench.toy.world import DATA_VERSION, PLURALS, T2I_CATEGORIES, WorldConfig
 
-DATA_VERSION = f"{WORLD_VERSION}-data2"
 DATA_DIR = Path(__file__).parent / "data"
 BUILT = ("geneval", "dpg", "t2i", "train")
 GENEVAL_COUNTS = {"colors": 30, "position": 30, "color_attr": 60}
-T2I_CATEGORIES = ("color", "shape", "texture", "spatial", "numeracy", "complex")
 N_T2I, N_DPG, N_TRAIN = 50, 80, 5000
 TRAIN_MIX = {"single_object": 1, "two_object": 2, "counting": 2, "colors": 2, "position": 3, "color_attr": 3,
              "dense": 3, "color": 1, "shape": 1, "texture": 1, "spatial": 1, "numeracy": 1, "complex": 2}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WORLD_VERSION = "toy-v1"  # bump whenever the vocabulary, geometry or palette changes
+DATA_VERSION = f"{WORLD_VERSION}-data2"  # the shipped prompt sets (rgbench/toy/data, built by toy/datasets.py)
+T2I_CATEGORIES = ("color", "shape", "texture", "spatial", "numeracy", "complex")  # toy T2I-CompBench categories
 
 # GenEval's ten colours, in GenEval's order; RGB chosen far from the gray background and from each other.
 PALETTE: dict[str, tuple[int, int, int]] = {
