@@ -83,6 +83,8 @@ def generate_cmd(
                         "[default: the model's; ReasonGen-R1: 'A photo of {}. Output a richly detailed prompt: ', "
                         "--no-cot: 'A photo of {}.'].")] = None,
     weights_dir: Annotated[Path | None, typer.Option("--weights-dir", help="Local weights folder [default: $RGBENCH_WEIGHTS].")] = None,
+    plans: Annotated[str, typer.Option("--plans", help="sampled (the model writes its CoT) | gold (toy prompts: a "
+                     "correct plan from the toy's plan writer replaces the CoT: the plan-following probe).")] = "sampled",
 ) -> None:
     """Generate a benchmark's images (CoT → image) in its official folder layout; rerun to resume."""
     from rgbench.generation import (
@@ -104,7 +106,7 @@ def generate_cmd(
         shard_ij = parse_shard(shard)
         opts = GenerationOptions(cot=cot, cfg_weight=cfg, max_cot_tokens=max_cot_tokens, text_temperature=temperature,
                                  text_top_k=top_k, image_temperature=image_temperature, image_top_k=image_top_k)
-        settings = GenerateSettings(model, prompt_set.name, prompt_set.version, n, seed, opts)
+        settings = GenerateSettings(model, prompt_set.name, prompt_set.version, n, seed, opts, plans=plans)
         policy = open_policy(model, device=device, dtype=dtype, attn_implementation=attn, weights_dir=weights_dir)
         if template is not None:
             if "{}" not in template:
@@ -395,6 +397,25 @@ def analyze_cot_words_cmd(
         table.add_row(w["word"], f"{w['share']:.1%}")
     console.print(table)
     console.print(f"→ {out}/cot_words.csv, cot_words.png, cot_words.svg, summary.json", highlight=False)
+
+
+@analyze_app.command("plans")
+def analyze_plans_cmd(
+    folders: Annotated[list[Path], typer.Argument(help="Toy generation folders (rgbench generate, CoT mode).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: <label>.jsonl per folder, plans.md, plans.json.")] = Path("plans"),
+    labels: Annotated[list[str] | None, typer.Option("--label", help="Name per folder [default: folder names].")] = None,
+) -> None:
+    """Do toy images follow their own plans? Per tag: plan parses, plan satisfies the prompt, image equals its plan,
+    per planned object (cell, colour, shape, all three), image satisfies the prompt."""
+    from rgbench.toy.plans import markdown, write_diagnosis
+
+    try:
+        summaries = write_diagnosis(folders, out, labels)
+    except (FileNotFoundError, ValueError) as err:
+        fail(str(err))
+    for label, summary in summaries.items():
+        console.print(markdown(summary, label), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"records → {out}/<label>.jsonl; tables → {out}/plans.md", highlight=False, soft_wrap=True)
 
 
 @analyze_app.command("curves")

@@ -45,6 +45,7 @@ class GenerateSettings:
     seed: int
     options: GenerationOptions = field(default_factory=GenerationOptions)
     prompt_format: dict = field(default_factory=dict)  # the policy's PromptFormat as used (filled in if empty)
+    plans: str = "sampled"  # CoTs: "sampled" by the model, or "gold" (toy prompts: the toy's plan writer, forced)
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -71,7 +72,7 @@ def claim_folder(out: Path, settings: GenerateSettings, provenance: dict) -> Non
         fcntl.flock(lock, fcntl.LOCK_EX)
         new = json.loads(json.dumps(settings.to_json()))  # as it reads back from the file
         if path.is_file():
-            old = read_json(path)["settings"]
+            old = {"plans": "sampled", **read_json(path)["settings"]}  # folders from before gold plans
             if old != new:
                 diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
                 raise GenerationError(f"{out} holds images made with other settings (differs in: {', '.join(diff)}); "
@@ -99,7 +100,7 @@ def cot_rows(item: PromptItem, rollout, first: int, n: int, settings: GenerateSe
         rows.append({"key": cot_key(item, k), "prompt_id": item.key, "sample": k, "prompt": item.prompt,
                      "cot": rollout.cot_text[r] if settings.options.cot else None,
                      "cot_tokens": max(len(rollout.response_text_ids[r]) - 1, 0),
-                     "cot_stopped": rollout.cot_stopped[r], "seed": settings.seed,
+                     "cot_stopped": rollout.cot_stopped[r], "plans": settings.plans, "seed": settings.seed,
                      "image": layout.image_ref(item, k, n), "model": settings.model,
                      "benchmark": prompt_set.name, "benchmark_version": prompt_set.version})
     return rows
@@ -113,6 +114,10 @@ def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: Gener
 
     layout = get_layout(prompt_set.layout)
     layout.check(settings.n)
+    if settings.plans not in PLAN_SOURCES:
+        raise GenerationError(f"plans must be one of {', '.join(PLAN_SOURCES)}, not '{settings.plans}'")
+    if settings.plans != "sampled" and not settings.options.cot:
+        raise GenerationError("gold plans need CoT mode (drop --no-cot)")
     if not settings.prompt_format:
         settings = dataclasses.replace(settings, prompt_format=dataclasses.asdict(policy.spec.prompt))
     claim_folder(out, settings, provenance or {})
@@ -128,7 +133,7 @@ def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: Gener
             batch = todo[b:b + per_batch]
             prompts = [it.prompt for it in batch for _ in range(settings.n)]
             keys = [(settings.seed, it.key, k) for it in batch for k in range(settings.n)]
-            rollout = generate(policy, prompts, keys, settings.options)
+            rollout = generate(policy, prompts, keys, settings.options, cots=forced_cots(settings, prompts, keys))
             for j, item in enumerate(batch):
                 first = j * settings.n
                 layout.write(out, item, [rollout.images[first + k] for k in range(settings.n)])
@@ -138,6 +143,22 @@ def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: Gener
                 bar.advance(len(prompts))
     seconds = time.perf_counter() - start
     return GenerateReport(len(items), len(items) - len(todo), len(todo), images, seconds)
+
+
+PLAN_SOURCES = ("sampled", "gold")
+
+
+def forced_cots(settings: GenerateSettings, prompts: list[str], keys: list[tuple[int, str, int]]) -> list[str] | None:
+    """None (the model writes its CoTs), or the gold plans of these rows."""
+    if settings.plans == "sampled":
+        return None
+    from rgbench.toy.plans import gold_plan
+    from rgbench.toy.spec import PromptParseError
+
+    try:
+        return [gold_plan(p, k) for p, k in zip(prompts, keys)]
+    except PromptParseError as err:
+        raise GenerationError(f"gold plans exist only for toy prompts: {err}") from None
 
 
 def environment_provenance() -> dict:

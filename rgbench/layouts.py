@@ -61,3 +61,18 @@ def generation_provenance(images: str | Path | None) -> dict[str, Any]:
         return {}
     settings = read_json(path).get("settings", {})
     return {k: settings[k] for k in ("model", "prompt_set", "seed", "n") if k in settings}
+
+
+def read_image_ref(folder: Path, ref: str) -> np.ndarray:
+    """The uint8 [H, W, 3] image a `cot.jsonl` row points at: a file under `folder`, or one tile of a DPG grid
+    ('item.png#tile2')."""
+    name, _, fragment = ref.partition("#")
+    with Image.open(folder / name) as image:
+        array = np.asarray(image.convert("RGB"))
+    if not fragment:
+        return array
+    if not fragment.startswith("tile") or not fragment[4:].isdigit():
+        raise ValueError(f"unknown image reference '{ref}' (expected 'file.png' or 'file.png#tileK')")
+    from rgbench.dpg.layout import split_2x2
+
+    return split_2x2(array)[int(fragment[4:])]

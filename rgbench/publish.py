@@ -3,7 +3,8 @@ version control (e.g. `results/toy/`), with a PROVENANCE.md that says which comm
 
     rgbench publish /tmp/repro-toy results/toy --command "rgbench reproduce --preset toy --seeds 3"
 
-Kept: summary.json, stages.jsonl, benchmark.json, tables/, curves/, cot-words/, report/ (with its gallery), and
+Kept: summary.json, stages.jsonl, benchmark.json, tables/, curves/, cot-words/, report/ (with its gallery), the
+plan diagnosis tables (plans/*.md, plans.json), and
 each run's config, meta, summaries, metrics, failures and table, and each generation's generation.json. With
 `raw=True` (`--raw`) also the per-item records: results.jsonl, raw model outputs, GRPO rollouts, cot.jsonl,
 per-prompt metadata. Never: model weights and checkpoints, generated images outside the report's gallery, or any
@@ -20,6 +21,7 @@ from typing import Any
 from rgbench.results import read_json, read_jsonl, write_atomic, write_json
 
 FIGURE_DIRS = {"tables", "curves", "cot-words", "report"}  # their images are the point
+TABLE_DIRS = {"plans"}  # the tables directly inside are kept; the per-item records below them only with raw
 SKIPPED_DIRS = {"checkpoint", "model", "images"}  # weights; rollout image dumps
 RUN_RECORDS = {"summary.json", "config.yaml", "meta.json", "metrics.jsonl", "failures.jsonl", "table.md",
                "leakage.json", "generation.json"}  # small, one per run (or per T2I category)
@@ -38,7 +40,7 @@ def publishable(rel: Path, raw: bool = False) -> str | None:
         return "generated image"
     if rel.suffix not in TEXT_SUFFIXES:
         return f"not a text or figure file ({rel.suffix or 'no suffix'})"
-    if not top or rel.name in RUN_RECORDS or raw:
+    if not top or rel.name in RUN_RECORDS or raw or (top in TABLE_DIRS and len(rel.parts) == 2):
         return None
     return "per-item record (--raw keeps it)"
 

@@ -19,6 +19,7 @@ stopped. Presets (`rgbench/configs/reproduce/`): `toy-quick` (minutes, CI), `toy
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,11 +65,20 @@ class AblationSpec:
 
 
 @dataclass
+class PlanSpec:
+    """The plan diagnosis (toy only): do images follow their plans? Read from one benchmark's generations."""
+
+    benchmark: str = ""  # e.g. toy-geneval; "" = no diagnosis
+    gold: list[str] = field(default_factory=list)  # models (base, sft) also generated with gold plans: the probe
+
+
+@dataclass
 class ReproduceConfig:
     base_model: str = "toy-base"
     seeds: int = 1
     sft_preset: str = "toy"
     sft_overrides: list[str] = field(default_factory=list)
+    sft_model: str = ""  # a shipped SFT model (e.g. toy-sft): no SFT stage, every seed's arms start from it
     arms: list[ArmSpec] = field(default_factory=list)
     eval: EvalSpec = field(default_factory=EvalSpec)
     main_arm: str = "main"  # whose CoTs the word figure counts
@@ -76,13 +86,15 @@ class ReproduceConfig:
     dpg_questions: str = "toy"  # "toy" (the shipped toy CSV) or a path to dpg_bench.csv
     cot_words_min_share: float = 0.2
     ablations: list[AblationSpec] = field(default_factory=list)
+    plans: PlanSpec = field(default_factory=PlanSpec)
 
 
 @dataclass
 class Model:
-    label: str  # base, sft, or an arm name
+    label: str  # base, sft, or an arm name (gold-<label>: that model with gold plans)
     path: str
     cot: bool  # the base model has no CoT
+    plans: str = "sampled"  # sampled | gold (the toy's plan writer replaces the CoT)
 
 
 class Stages:
@@ -116,10 +128,15 @@ def plan(cfg: ReproduceConfig) -> list[str]:
     stages = []
     labels = ["base", "sft", *[arm.name for arm in cfg.arms]]
     for seed in range(cfg.seeds):
-        stages += [f"s{seed}/sft", *[f"s{seed}/grpo/{arm.name}" for arm in cfg.arms]]
+        stages += ([] if cfg.sft_model else [f"s{seed}/sft"]) + [f"s{seed}/grpo/{arm.name}" for arm in cfg.arms]
         stages += [f"s{seed}/{step}/{label}/{bench}" for label in labels for bench in cfg.eval.benchmarks
                    for step in ("generate", "evaluate")]
-    return stages + ["analysis/cot-words", "analysis/curves", "analysis/tables"]
+        if cfg.plans.benchmark:
+            stages += [f"s{seed}/plans/{label}" for label in labels if label != "base"]
+            for label in cfg.plans.gold:
+                stages += [f"s{seed}/generate/gold-{label}/{cfg.plans.benchmark}", f"s{seed}/plans/gold-{label}"]
+    analysis = ["analysis/cot-words", "analysis/curves", "analysis/tables"]
+    return stages + analysis + (["analysis/plans"] if cfg.plans.benchmark else [])
 
 
 # ---------------------------------------------------------------- stage bodies
@@ -150,7 +167,7 @@ def generate(model: Model, benchmark: str, out: Path, spec: EvalSpec, seed: int,
     prompt_set = load_prompt_set(benchmark)
     n = spec.n[BENCH_EVALS[benchmark]]
     opts = GenerationOptions(cot=model.cot, cfg_weight=spec.cfg, max_cot_tokens=spec.max_cot_tokens)
-    settings = GenerateSettings(model.path, prompt_set.name, prompt_set.version, n, seed, opts)
+    settings = GenerateSettings(model.path, prompt_set.name, prompt_set.version, n, seed, opts, plans=model.plans)
     policy = cached_policy(model.path, device)
     limit = None if BENCH_EVALS[benchmark] == "t2i" else spec.limit
     items = prompt_set.items
@@ -236,6 +253,8 @@ def reproduce(cfg: ReproduceConfig, root: Path, device: str | None = None,
     tables = stages.run("analysis/tables", write_tables, cfg, evals, root)
     figures = [out["figure"] for out in (curve_out, words) if "figure" in out] + tables["figures"]
     extra = {"entropy": curve_out["table"]} if "table" in curve_out else {}
+    if cfg.plans.benchmark:
+        extra.update(stages.run("analysis/plans", plan_tables, root)["tables"])
     summary = {"config": cfg_dict(cfg), "evaluations": evals, "grpo_runs": arm_runs,
                "tables": {**tables["tables"], **extra},
                "figures": figures,
@@ -252,8 +271,9 @@ def run_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device
     """One seed: SFT, the arms, then every model on every benchmark."""
     runs = root / "runs"
     sft_over = [f"model={cfg.base_model}", f"train.seed={seed}", *cfg.sft_overrides]
-    outputs = {"sft": stages.run(f"s{seed}/sft", train_stage, "sft", cfg.sft_preset, sft_over, runs,
-                                 f"sft-s{seed}", device)["model"]}
+    outputs = {"sft": cfg.sft_model} if cfg.sft_model else \
+        {"sft": stages.run(f"s{seed}/sft", train_stage, "sft", cfg.sft_preset, sft_over, runs, f"sft-s{seed}",
+                           device)["model"]}
     for arm in cfg.arms:
         start = outputs["sft"] if arm.start == "sft" else cfg.base_model
         over = [f"model={start}", f"train.seed={seed}", *arm.overrides]
@@ -270,6 +290,54 @@ def run_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device
             run = stages.run(f"s{seed}/evaluate/{model.label}/{bench}", evaluate_stage, bench, gen, runs, rid,
                              cfg)["run"]
             evals.setdefault(model.label, {}).setdefault(bench, []).append(run)
+    if cfg.plans.benchmark:
+        diagnose_seed(cfg, seed, root, stages, device, models_of(cfg, outputs))
+
+
+def diagnose_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device: str | None,
+                  models: list[Model]) -> None:
+    """The plan diagnosis of every CoT model's generations, then the gold-plan probe of the chosen models."""
+    bench, by_label = cfg.plans.benchmark, {m.label: m for m in models}
+    for model in models:
+        if model.cot:
+            stages.run(f"s{seed}/plans/{model.label}", plans_stage, root / "gen" / f"{model.label}-s{seed}" / bench,
+                       root / "plans" / f"s{seed}", model.label)
+    for label in cfg.plans.gold:
+        gold = Model(f"gold-{label}", by_label[label].path, cot=True, plans="gold")
+        gen = root / "gen" / f"{gold.label}-s{seed}" / bench
+        stages.run(f"s{seed}/generate/{gold.label}/{bench}", generate_stage, gold, bench, gen, cfg.eval, seed, device)
+        stages.run(f"s{seed}/plans/{gold.label}", plans_stage, gen, root / "plans" / f"s{seed}", gold.label)
+
+
+def plans_stage(images: Path, out: Path, label: str) -> dict[str, Any]:
+    """One generation folder's plan diagnosis → out/<label>.jsonl; returns its summary."""
+    from rgbench.toy.plans import diagnose_folder, summarize
+
+    records = diagnose_folder(images)
+    write_atomic(out / f"{label}.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    return {"records": str(out / f"{label}.jsonl"), "all": summarize(records)["all"]}
+
+
+def plan_tables(root: Path) -> dict[str, Any]:
+    """Every model's plan diagnosis, records pooled over seeds: plans/<label>.md (a table per model, tags as
+    rows), plans/plans.md (all of them) and plans/plans.json."""
+    from rgbench.results import read_jsonl
+    from rgbench.toy.plans import markdown, summarize
+
+    by_label: dict[str, list[dict]] = {}
+    for path in sorted((root / "plans").glob("s*/*.jsonl")):
+        by_label.setdefault(path.stem, []).extend(read_jsonl(path))
+    order = sorted(by_label, key=lambda label: (not label.startswith("gold-"), label != "sft", label))
+    seeds = len(list((root / "plans").glob("s*")))
+    summaries, tables = {}, {}
+    for label in order:
+        summaries[label] = summarize(by_label[label])
+        title = f"Plans of {label} (toy GenEval, {seeds} seed{'s' * (seeds != 1)} pooled)"
+        write_atomic(root / "plans" / f"{label}.md", markdown(summaries[label], title))
+        tables[f"plans-{label}"] = str(root / "plans" / f"{label}.md")
+    write_atomic(root / "plans" / "plans.md", "\n".join(Path(p).read_text() for p in tables.values()))
+    write_json(root / "plans" / "plans.json", summaries)
+    return {"tables": tables, "table": str(root / "plans" / "plans.md")}
 
 
 def train_stage(*args: Any) -> dict[str, Any]:

@@ -50,10 +50,12 @@ def test_band_table_measures_every_run_against_the_adaptive_targets(tmp_path):
     none = read_run(fake_run(tmp_path / "n", "none", [2.0, 1.25, 1.0, 0.5]), "none")
     text = band_markdown([none, adaptive], window=2, tolerance=0.1)
     # none: first 2 steps 1.625, last 2 0.75; within ±0.12 of 1.2: only 1.25 → 25 %; h_image 0.7 = its target
-    assert "| none | 1.625 → 0.750 | 1.2 | 25% | 0.700 → 0.700 | 0.7 | 100% |" in text
-    assert "| adaptive | 1.050 → 1.250 | 1.2 | 75% |" in text  # 1.1, 1.3, 1.2 are within 0.12 of 1.2
+    # none's trailing means (window 2) at steps 1-4: 2.0, 1.625, 1.125, 0.75; 1.125 is within 1.2 ± 0.12, so it
+    # leaves the band for good at step 4
+    assert "| none | 1.625 → 0.750 | 1.2 | 25% | step 4 | 0.700 → 0.700 | 0.7 | 100% | stays |" in text
+    assert "| adaptive | 1.050 → 1.250 | 1.2 | 75% | stays |" in text  # 1.1, 1.3, 1.2 are within 0.12 of 1.2
     only = band_markdown([read_run(tmp_path / "n", "only")])  # no adaptive run: no targets; window 10 = all steps
-    assert "| only | 1.188 → 1.188 | – | – | 0.700 → 0.700 | – | – |" in only
+    assert "| only | 1.188 → 1.188 | – | – | – | 0.700 → 0.700 | – | – | – |" in only
 
 
 def test_curves_command_draws_every_run(tmp_path):
@@ -67,5 +69,5 @@ def test_curves_command_draws_every_run(tmp_path):
     assert "<!-- none -->" in svg and "<!-- adaptive -->" in svg  # both legend entries
     assert "<!-- α_image -->" not in svg  # a metric no run logged gets no panel
     table = (tmp_path / "out" / "curves.md").read_text()  # 1.0, 1.2, 1.4, 1.3 vs 1.2 ± 0.12: two of four inside
-    assert "| adaptive | 1.225 → 1.225 | 1.2 | 50% |" in table
+    assert "| adaptive | 1.225 → 1.225 | 1.2 | 50% | stays |" in table
     assert invoke(["analyze", "curves", str(runs[0]), "--label", "a", "--label", "b"]).exit_code == 2

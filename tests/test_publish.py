@@ -76,3 +76,5 @@ def test_publishable_rules():
     assert publishable(Path("gen/sft-s0/toy-t2i/color/samples/a_000000.png")) == "generated image"
     assert publishable(Path("runs/grpo-main-s0/model/config.json")) == "weights or image dump"
     assert publishable(Path("runs/x/file.lock")) == "not a text or figure file (.lock)"
+    assert publishable(Path("plans/plans.md")) is None and publishable(Path("plans/gold-sft.md")) is None
+    assert publishable(Path("plans/s0/sft.jsonl")) == "per-item record (--raw keeps it)"

@@ -17,10 +17,13 @@ def test_toy_quick_runs_every_stage_and_resumes(tmp_path):
     assert result.exit_code == 0, result.output
     stages = [r["stage"] for r in read_jsonl(out / "stages.jsonl")]
     assert stages == plan(load_config("reproduce", "toy-quick"))  # the progress view's plan is what ran
-    assert f"[1/{len(stages)}] ✓ s0/sft (" in result.text and f"[{len(stages)}/{len(stages)}] → analysis/tables" in result.text
+    assert f"[1/{len(stages)}] ✓ s0/sft (" in result.text and f"[{len(stages)}/{len(stages)}] → analysis/plans" in result.text
     assert stages[0] == "s0/sft" and [f"s0/grpo/{a}" for a in ARMS] == stages[1:6]
     assert len([s for s in stages if "/evaluate/" in s]) == 3 * (2 + len(ARMS))  # base, SFT, arms × 3 benchmarks
-    assert stages[-3:] == ["analysis/cot-words", "analysis/curves", "analysis/tables"]
+    # the plan diagnosis of every CoT model, and the gold-plan probe of the base and the SFT model
+    assert {s for s in stages if "/plans/" in s} == {f"s0/plans/{m}" for m in ("sft", *ARMS, "gold-base", "gold-sft")}
+    assert {"s0/generate/gold-base/toy-geneval", "s0/generate/gold-sft/toy-geneval"} <= set(stages)
+    assert stages[-4:] == ["analysis/cot-words", "analysis/curves", "analysis/tables", "analysis/plans"]
     summary = read_json(out / "summary.json")
     assert set(summary["evaluations"]) == {"base", "sft", *ARMS}
     for bench in ("toy-geneval", "toy-dpg", "toy-t2i"):
@@ -36,6 +39,10 @@ def test_toy_quick_runs_every_stage_and_resumes(tmp_path):
     report = (out / "report" / "index.html").read_text()
     assert report.count("<figure>") >= 2 + len(ARMS) and "toy-dpg: base, SFT and the GRPO arms" in report
     assert "Entropy control" in report and 'src="toy-t2i-bars.png"' in report
+    assert "Plans of gold-sft (toy GenEval, 1 seed pooled)" in report and "obj: all three" in report
+    gold = read_jsonl(out / "plans" / "s0" / "gold-sft.jsonl")
+    assert gold and all(r["plans"] == "gold" and r["plan_satisfies_prompt"] for r in gold)
+    assert set(read_json(out / "plans" / "plans.json")) == {"gold-base", "gold-sft", "sft", *ARMS}
     # the base model writes no CoT, every other model does
     base_cots = read_jsonl(out / "gen" / "base-s0" / "toy-geneval" / "cot.jsonl")
     assert base_cots and all(r["cot"] is None for r in base_cots)

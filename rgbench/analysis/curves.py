@@ -69,26 +69,46 @@ def mean_curve(curves: Sequence[Curve], label: str) -> Curve:
 
 def band_markdown(curves: Sequence[Curve], window: int = 10, tolerance: float = 0.1, title: str = "") -> str:
     """How each run's text and image entropy sit against the adaptive targets: mean H over the first and the last
-    `window` steps, and the share of steps with |H − H*| ≤ tolerance · H*. Runs without targets of their own (the
-    none / fixed arms) are measured against the first adaptive run's targets."""
+    `window` steps, the share of steps with |H − H*| ≤ tolerance · H*, and the step from which the `window`-step
+    trailing mean leaves that band for good ("stays" when it ends inside). Runs without targets of their own
+    (the none / fixed arms) are measured against the first adaptive run's targets."""
     reference = next((c.targets for c in curves if c.targets), {})
     head = ["Run"] + [f"{name} {part}" for key, name in (("h_text", "H_text"), ("h_image", "H_image"))
-                      for part in ("first → last", "target", f"within ±{tolerance:.0%}")]
-    lines = ([f"**{title}**", ""] if title else []) + ["| " + " | ".join(head) + " |", "|---|" + "---:|" * 6]
+                      for part in ("first → last", "target", f"within ±{tolerance:.0%}", "leaves the band at")]
+    lines = ([f"**{title}**", ""] if title else []) + ["| " + " | ".join(head) + " |", "|---|" + "---:|" * 8]
     for curve in curves:
         cells = [curve.label]
         for key in ("h_text", "h_image"):
-            values = [v for v in curve.values[key] if v is not None]
+            pairs = [(s, v) for s, v in zip(curve.steps, curve.values[key]) if v is not None]
+            values = [v for _, v in pairs]
             target = (curve.targets or reference).get(key)
             if not values:
-                cells += ["–", "–", "–"]
+                cells += ["–", "–", "–", "–"]
                 continue
             first, last = sum(values[:window]) / len(values[:window]), sum(values[-window:]) / len(values[-window:])
-            inside = None if target is None else sum(abs(v - target) <= tolerance * target for v in values) / len(values)
-            cells += [f"{first:.3f} → {last:.3f}", "–" if target is None else f"{target:g}",
-                      "–" if inside is None else f"{inside:.0%}"]
+            if target is None:
+                cells += [f"{first:.3f} → {last:.3f}", "–", "–", "–"]
+                continue
+            inside = sum(abs(v - target) <= tolerance * target for v in values) / len(values)
+            step = leaves_band([s for s, _ in pairs], values, target, tolerance, window)
+            cells += [f"{first:.3f} → {last:.3f}", f"{target:g}", f"{inside:.0%}",
+                      "stays" if step is None else f"step {step}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def leaves_band(steps: Sequence[int], values: Sequence[float], target: float, tolerance: float,
+                window: int) -> int | None:
+    """The first step of the final stretch in which the trailing mean of `values` is outside target ± tolerance ·
+    target; None when the last trailing mean is inside."""
+    smooth = moving_average(list(values), window)
+    outside = [abs(v - target) > tolerance * target for v in smooth]  # type: ignore[operator]
+    if not outside or not outside[-1]:
+        return None
+    i = len(outside) - 1
+    while i > 0 and outside[i - 1]:
+        i -= 1
+    return steps[i]
 
 
 def moving_average(values: Sequence[float | None], window: int) -> list[float | None]:

@@ -85,14 +85,18 @@ def build_contexts(policy: Policy, prompts: list[str], cot: bool) -> list[list[i
 
 @torch.no_grad()
 def generate(policy: Policy, prompts: list[str], keys: list[tuple[int, str, int]],
-             opts: GenerationOptions | None = None, decode: bool = True) -> Rollout:
-    """One row per (prompt, key); `keys[r]` = (seed, prompt key, sample index) seeds row r's random streams."""
+             opts: GenerationOptions | None = None, decode: bool = True, cots: list[str] | None = None) -> Rollout:
+    """One row per (prompt, key); `keys[r]` = (seed, prompt key, sample index) seeds row r's random streams.
+    `cots` forces each row's CoT text instead of sampling it (e.g. gold plans; their log-probs are not computed)."""
     opts = opts or GenerationOptions()
-    if len(prompts) != len(keys):
-        raise ValueError("one key per prompt row")
+    if len(prompts) != len(keys) or (cots is not None and len(cots) != len(prompts)):
+        raise ValueError("one key (and one forced CoT, if any) per prompt row")
     streams = RowStreams(keys)
     contexts = build_contexts(policy, prompts, opts.cot)
-    if opts.cot:
+    if opts.cot and cots is not None:
+        response = [policy.encode_text(c) + [policy.ids.boi] for c in cots]
+        stopped, text_lp = [True] * len(prompts), [[] for _ in prompts]
+    elif opts.cot:
         response, stopped, text_lp = sample_cot(policy, contexts, streams, opts)
     else:
         response, stopped, text_lp = [[] for _ in prompts], [True] * len(prompts), [[] for _ in prompts]

@@ -4,6 +4,7 @@
     open_policy("/ckpt/my-sft")        # any policy folder
     open_policy("toy-init")            # a freshly initialised toy policy (seed 0), no files needed
     open_policy("toy-base")            # the shipped toy base model (`rgbench toy pretrain`)
+    open_policy("toy-sft")             # the shipped toy CoT SFT model (`rgbench toy pretrain --stage sft`)
 """
 
 from __future__ import annotations
@@ -41,9 +42,19 @@ def _toy_init(device: str | None = None, dtype: str = "auto", attn_implementatio
 def _toy_base(device: str | None = None, dtype: str = "auto", attn_implementation: str = "sdpa"):
     """The shipped toy base model (prompt → image, no CoT), made by `rgbench toy pretrain`."""
     from rgbench.policy.model import load_policy
-    from rgbench.toy.checkpoints import base_checkpoint
+    from rgbench.toy.checkpoints import shipped_checkpoint
 
-    return load_policy(base_checkpoint(), device=device, dtype=dtype, attn_implementation=attn_implementation)
+    return load_policy(shipped_checkpoint("base"), device=device, dtype=dtype, attn_implementation=attn_implementation)
+
+
+@BUILT_IN.register("toy-sft")
+def _toy_sft(device: str | None = None, dtype: str = "auto", attn_implementation: str = "sdpa"):
+    """The shipped toy CoT SFT model (prompt → plan → image, from toy-base), made by `rgbench toy pretrain
+    --stage sft`."""
+    from rgbench.policy.model import load_policy
+    from rgbench.toy.checkpoints import shipped_checkpoint
+
+    return load_policy(shipped_checkpoint("sft"), device=device, dtype=dtype, attn_implementation=attn_implementation)
 
 
 def open_policy(model: str, device: str | None = None, dtype: str = "auto", attn_implementation: str = "sdpa",

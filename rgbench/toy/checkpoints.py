@@ -1,4 +1,7 @@
-"""The shipped toy checkpoints: `toy-base` (prompt → image, no CoT), made by `rgbench toy pretrain`.
+"""The shipped toy checkpoints, each made by `rgbench toy pretrain --stage NAME` from the SFT preset of its name:
+
+    toy-base   prompt → image, no CoT, from a fresh toy policy (the counterpart of Janus-Pro-7B)
+    toy-sft    prompt → CoT plan → image, from toy-base (the counterpart of ReasonGen-R1-SFT)
 
 A checkpoint folder is a policy folder (loads with `load_policy`) plus the run's config.yaml, metrics.jsonl and
 summary.json, so where it came from travels with it.
@@ -9,7 +12,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-BASE_DIR = Path(__file__).parent / "checkpoints" / "base"
+CHECKPOINTS = Path(__file__).parent / "checkpoints"
+BASE_DIR = CHECKPOINTS / "base"
+# stage → (the SFT preset that makes it, the model name it is opened by)
+STAGES = {"base": ("toy-base", "toy-base"), "sft": ("toy-sft", "toy-sft")}
 RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "meta.json")
 
 
@@ -29,7 +35,18 @@ def install_checkpoint(run_dir: Path, target: Path) -> Path:
     return target
 
 
+def checkpoint_dir(stage: str) -> Path:
+    return CHECKPOINTS / stage
+
+
+def shipped_checkpoint(stage: str) -> Path:
+    """The folder of a shipped toy checkpoint, or a FileNotFoundError saying how to make it."""
+    folder = checkpoint_dir(stage)
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(f"the toy {stage} checkpoint is missing from {folder}; make it with "
+                                f"`rgbench toy pretrain --stage {stage}`")
+    return folder
+
+
 def base_checkpoint() -> Path:
-    if not (BASE_DIR / "config.json").is_file():
-        raise FileNotFoundError(f"the toy base checkpoint is missing from {BASE_DIR}; make it with `rgbench toy pretrain`")
-    return BASE_DIR
+    return shipped_checkpoint("base")

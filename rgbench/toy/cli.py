@@ -84,20 +84,26 @@ def show_cmd(out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write
 
 
 @toy_app.command("pretrain")
-def pretrain_cmd(out: Annotated[Path | None, typer.Option("--out", help="Where the checkpoint goes [default: the package's toy-base].")] = None,
+def pretrain_cmd(out: Annotated[Path | None, typer.Option("--out", help="Where the checkpoint goes [default: the package's toy-<stage>].")] = None,
+                 stage: Annotated[str, typer.Option("--stage", help="base (prompt → image, from toy-init) | sft "
+                                                    "(prompt → plan → image, from toy-base).")] = "base",
                  overrides: SetOpt = None,
                  root: Annotated[Path | None, typer.Option("--results", help="Run store root [default: results/].")] = None,
                  device: Annotated[str | None, typer.Option("--device", help="cpu, cuda.")] = None) -> None:
-    """Train the toy base model (prompt → image, no CoT; the `toy-base` SFT preset) and install it as `toy-base`;
-    rerun to resume."""
-    from rgbench.toy.checkpoints import BASE_DIR, install_checkpoint
+    """Train a shipped toy checkpoint with its SFT preset (`toy-base` or `toy-sft`) and install it under that
+    name; rerun to resume."""
+    from rgbench.console import fail
+    from rgbench.toy.checkpoints import STAGES, checkpoint_dir, install_checkpoint
     from rgbench.train.launch import train_run
     from rgbench.train.sft_run import run_sft
 
-    done = train_run("sft", "toy-base", overrides, device, None, root,
+    if stage not in STAGES:
+        fail(f"unknown --stage '{stage}'; known: {', '.join(STAGES)}")
+    preset, name = STAGES[stage]
+    done = train_run("sft", preset, overrides, device, None, root,
                      lambda cfg: {"model": cfg.model, "data": cfg.data}, run_sft)
     if done is not None:  # rank 0 (or the only process)
         run_dir, summary = done
-        target = install_checkpoint(run_dir, out or BASE_DIR)
+        target = install_checkpoint(run_dir, out or checkpoint_dir(stage))
         typer.echo(f"{summary['steps']} steps, loss {summary['first_loss']:.3f} → {summary['final_loss']:.3f}; "
-                   f"toy base → {target}")
+                   f"{name} → {target}")

@@ -12,7 +12,7 @@ import random
 import re
 from pathlib import Path
 
-from rgbench.toy.cot import write_plan
+from rgbench.toy.cot import LEGACY_CELL_WORDS, write_plan
 from rgbench.toy.sampler import random_spec, scene_for
 from rgbench.toy.world import WorldConfig
 
@@ -38,7 +38,8 @@ def collect_vocabulary(texts: list[str], world: WorldConfig | None = None, n_pla
     """Sorted word list from `texts`, `n_plans` seeded CoT plans and the prompt templates."""
     world = world or WorldConfig()
     rng = random.Random(seed)
-    found: set[str] = {w for t in TEMPLATES for w in words(t.format(""))}
+    found: set[str] = {w for t in TEMPLATES for w in words(t.format(""))} | set(LEGACY_CELL_WORDS)
+    found |= {str(i + 1) for i in range(world.cells)}  # toy-v1 plans' "row 1 column 2"
     for text in texts:
         found.update(words(text))
     for _ in range(n_plans):

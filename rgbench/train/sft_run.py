@@ -85,7 +85,17 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
     rows = metrics.rows() if metrics is not None else []
     return {"steps": trainer.step, "records": len(trainer.records), "world_size": ctx.world,
             "first_loss": rows[0]["loss"] if rows else None, "final_loss": rows[-1]["loss"] if rows else None,
-            "model": str(run_dir / "model")}
+            "model": str(run_dir / "model"), **data_versions(cfg)}
+
+
+def data_versions(cfg: SFTConfig) -> dict[str, str]:
+    """The versions of generated training data (the toy's prompt sets and plan writer)."""
+    if cfg.data != "toy":
+        return {}
+    from rgbench.toy.cot import PLAN_VERSION
+    from rgbench.toy.world import DATA_VERSION
+
+    return {"data_version": DATA_VERSION, "plan_version": PLAN_VERSION}
 
 
 def export_policy(trainer: SFTTrainer, cfg: SFTConfig, ctx: DistContext, folder: Path) -> None:
