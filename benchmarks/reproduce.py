@@ -1,6 +1,7 @@
 """Wall time and peak memory of `rgbench reproduce` for a preset, measured in one run and recorded in the
 reproduction folder (`benchmark.json`), against the preset's budget (toy-quick ≤ 3 minutes, toy ≤ 30 minutes
-per seed, ≤ 4 GiB).
+per seed, ≤ 4 GiB); for the toy presets also the toy paper's targets (rgbench.analysis.targets: plan following,
+the GenEval orderings), printed one per line and kept in `targets.md`.
 
     python benchmarks/reproduce.py --preset toy-quick --out /tmp/repro-quick
     python benchmarks/reproduce.py --preset toy --seeds 3 --out /tmp/repro-toy   # = rgbench reproduce --preset toy --seeds 3, timed
@@ -50,6 +51,14 @@ def main() -> None:
               "peak_rss_gib": round(peak_gib, 2), "budget_rss_gib": BUDGET_RSS_GIB, "cpus": os.cpu_count(),
               "torch_threads": torch.get_num_threads()}
     write_json(args.out / "benchmark.json", result)
+    if (args.out / "plans" / "plans.json").is_file():  # the toy presets: what the toy paper is meant to show
+        from rgbench.analysis.targets import targets_markdown, toy_targets
+        from rgbench.results import write_atomic
+
+        targets = toy_targets(args.out)
+        write_atomic(args.out / "targets.md", targets_markdown(targets))
+        for target in targets:
+            print(target.line())
     print(f"{args.preset}: {per_seed:.0f} s per seed (budget {budget} s: {per_seed / budget:.2f}×), peak RSS "
           f"{peak_gib:.2f} GiB (budget {BUDGET_RSS_GIB} GiB: {peak_gib / BUDGET_RSS_GIB:.2f}×) on {os.cpu_count()} "
           f"CPUs, {torch.get_num_threads()} torch threads")

@@ -17,12 +17,14 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rgbench.layouts import Layout, get_layout
 from rgbench.policy.generate import GenerationOptions, generate
 from rgbench.prompt_sets import PromptItem, PromptSet
+from rgbench.registry import Registry
 from rgbench.results import JsonlLog, read_json, write_json
 from rgbench.sharding import select
 
@@ -114,8 +116,8 @@ def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: Gener
 
     layout = get_layout(prompt_set.layout)
     layout.check(settings.n)
-    if settings.plans not in PLAN_SOURCES:
-        raise GenerationError(f"plans must be one of {', '.join(PLAN_SOURCES)}, not '{settings.plans}'")
+    if settings.plans != "sampled" and settings.plans not in PLAN_SOURCES:
+        raise GenerationError(f"--plans must be sampled or one of {', '.join(PLAN_SOURCES.names())}, not '{settings.plans}'")
     if settings.plans != "sampled" and not settings.options.cot:
         raise GenerationError("gold plans need CoT mode (drop --no-cot)")
     if not settings.prompt_format:
@@ -145,20 +147,20 @@ def generate_to_folder(policy, prompt_set: PromptSet, out: Path, settings: Gener
     return GenerateReport(len(items), len(items) - len(todo), len(todo), images, seconds)
 
 
-PLAN_SOURCES = ("sampled", "gold")
+# --plans NAME → writer(prompts, keys) → one forced CoT per row ("sampled": the model writes its own). A writer
+# raises ValueError for prompts it cannot plan.
+PLAN_SOURCES: Registry[Callable[[list[str], list[tuple[int, str, int]]], list[str]]] = Registry("plan source")
+PLAN_SOURCES.register("gold", "rgbench.toy.plans:gold_plans")
 
 
 def forced_cots(settings: GenerateSettings, prompts: list[str], keys: list[tuple[int, str, int]]) -> list[str] | None:
-    """None (the model writes its CoTs), or the gold plans of these rows."""
+    """None (the model writes its CoTs), or the plans the settings' plan source writes for these rows."""
     if settings.plans == "sampled":
         return None
-    from rgbench.toy.plans import gold_plan
-    from rgbench.toy.spec import PromptParseError
-
     try:
-        return [gold_plan(p, k) for p, k in zip(prompts, keys)]
-    except PromptParseError as err:
-        raise GenerationError(f"gold plans exist only for toy prompts: {err}") from None
+        return PLAN_SOURCES.get(settings.plans)(prompts, keys)
+    except ValueError as err:
+        raise GenerationError(f"'{settings.plans}' plans: {err}") from None
 
 
 def environment_provenance() -> dict:

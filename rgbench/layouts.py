@@ -34,6 +34,10 @@ class Layout(Protocol):
         """True when every file of this prompt exists."""
         ...
 
+    def read(self, out: Path, ref: str) -> np.ndarray:
+        """The uint8 [H, W, 3] image an `image_ref` points at."""
+        ...
+
 
 LAYOUTS: Registry[type] = Registry("image layout")
 LAYOUTS.register("geneval", "rgbench.geneval.layout:GenEvalLayout")
@@ -63,16 +67,8 @@ def generation_provenance(images: str | Path | None) -> dict[str, Any]:
     return {k: settings[k] for k in ("model", "prompt_set", "seed", "n") if k in settings}
 
 
-def read_image_ref(folder: Path, ref: str) -> np.ndarray:
-    """The uint8 [H, W, 3] image a `cot.jsonl` row points at: a file under `folder`, or one tile of a DPG grid
-    ('item.png#tile2')."""
-    name, _, fragment = ref.partition("#")
-    with Image.open(folder / name) as image:
-        array = np.asarray(image.convert("RGB"))
-    if not fragment:
-        return array
-    if not fragment.startswith("tile") or not fragment[4:].isdigit():
-        raise ValueError(f"unknown image reference '{ref}' (expected 'file.png' or 'file.png#tileK')")
-    from rgbench.dpg.layout import split_2x2
 
-    return split_2x2(array)[int(fragment[4:])]
+def read_rgb(path: Path) -> np.ndarray:
+    """A saved image as uint8 [H, W, 3]."""
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))

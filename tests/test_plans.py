@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rgbench.dpg.layout import tile_2x2
-from rgbench.layouts import read_image_ref, save_png_atomic
+from rgbench.layouts import get_layout, save_png_atomic
 from rgbench.results import read_jsonl
 from rgbench.toy.cot import parse_plan, plan_clauses, write_plan
 from rgbench.toy.plans import check_record, gold_plan, markdown, summarize
@@ -99,14 +99,16 @@ def test_gold_plans_satisfy_their_prompts_and_are_seeded():
         gold_plan("a photo of a cat", (0, "k", 0))
 
 
-def test_read_image_ref_reads_files_and_dpg_tiles(tmp_path):
+def test_layouts_read_back_what_cot_rows_point_at(tmp_path):
     tiles = [np.full((4, 4, 3), 60 * k, np.uint8) for k in range(4)]
     save_png_atomic(tile_2x2(tiles), tmp_path / "item.png")
-    assert read_image_ref(tmp_path, "item.png").shape == (8, 8, 3)
+    dpg = get_layout("dpg")
+    assert dpg.read(tmp_path, "item.png").shape == (8, 8, 3)
     for k in range(4):
-        assert (read_image_ref(tmp_path, f"item.png#tile{k}") == tiles[k]).all()
-    with pytest.raises(ValueError, match="unknown image reference"):
-        read_image_ref(tmp_path, "item.png#zoom")
+        assert (dpg.read(tmp_path, f"item.png#tile{k}") == tiles[k]).all()
+    with pytest.raises(ValueError, match="unknown DPG image reference"):
+        dpg.read(tmp_path, "item.png#tile4")
+    assert (get_layout("geneval").read(tmp_path, "item.png") == tile_2x2(tiles)).all()
 
 
 def test_a_rendered_plan_is_followed_exactly():
@@ -135,6 +137,10 @@ def test_gold_plan_generation_and_analyze_cli(tmp_path):
     assert mixed.exit_code == 2 and "plans" in mixed.text
     no_cot = invoke([*common, "--out", tmp_path / "x", "--plans", "gold", "--no-cot"])
     assert no_cot.exit_code == 2 and "gold plans need CoT mode" in no_cot.text
+    real = invoke([*common[:4], "geneval", *common[5:], "--out", tmp_path / "real", "--plans", "gold"])
+    assert real.exit_code == 2 and "gold plans exist only for toy prompts" in real.text
+    unknown = invoke([*common, "--out", tmp_path / "u", "--plans", "golden"])
+    assert unknown.exit_code == 2 and "did you mean" not in unknown.text and "--plans must be" in unknown.text
 
     result = invoke(["analyze", "plans", gold, own, "--out", tmp_path / "plans", "--label", "gold", "--label", "own"])
     assert result.exit_code == 0, result.output

@@ -80,3 +80,13 @@ def test_the_report_is_a_page_chromium_renders(tmp_path):
                     "--window-size=800,600", page.as_uri()], check=True, capture_output=True, timeout=120)
     pixels = np.asarray(Image.open(shot).convert("L"))
     assert pixels.std() > 5 and (pixels < 128).mean() > 0.001  # dark text on a light page, not a blank image
+
+
+def test_toy_preset_starts_every_seed_from_the_shipped_sft_model():
+    load_catalog()
+    cfg = load_config("reproduce", "toy", ["seeds=2"])
+    stages = plan(cfg)
+    assert cfg.sft_model == "toy-sft" and "s0/sft" not in stages and "s1/sft" not in stages
+    assert [s for s in stages if s.startswith("s1/grpo/")] == [f"s1/grpo/{a}" for a in ARMS]
+    assert {"s0/generate/gold-sft/toy-geneval", "s1/plans/gold-base", "s1/plans/main"} <= set(stages)
+    assert stages[-1] == "analysis/plans"

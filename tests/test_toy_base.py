@@ -1,26 +1,45 @@
-"""The shipped toy base checkpoint: it loads by name, generates, and was made by the toy-base preset as it stands."""
+"""The shipped toy checkpoints (toy-base, toy-sft): each loads by name, generates, and was made by its preset as it
+stands."""
 
 import json
 
 import numpy as np
+import pytest
 
 from rgbench.catalog import load_catalog
 from rgbench.config import load_config
 from rgbench.policy.generate import GenerationOptions, generate
 from rgbench.policy.zoo import open_policy
 from rgbench.runs import config_hash
-from rgbench.toy.checkpoints import BASE_DIR
+from rgbench.toy.checkpoints import STAGES, checkpoint_dir
 
 
-def test_toy_base_is_the_toy_base_preset_trained():
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_shipped_checkpoint_is_its_preset_trained(stage):
     load_catalog()
-    meta = json.loads((BASE_DIR / "run_meta.json").read_text())
+    preset, _ = STAGES[stage]
+    folder = checkpoint_dir(stage)
+    meta = json.loads((folder / "run_meta.json").read_text())
     # a changed preset (or SFT config schema) means the shipped weights no longer come from it: rerun
-    # `rgbench toy pretrain` and commit the new checkpoint
-    assert meta["config_hash"] == config_hash(load_config("sft", "toy-base"))
-    assert meta["status"] == "complete" and meta["provenance"]["model"] == "toy-init"
-    rows = [json.loads(line) for line in (BASE_DIR / "run_metrics.jsonl").read_text().splitlines()]
-    assert rows[-1]["step"] == load_config("sft", "toy-base").train.steps and rows[-1]["loss"] < rows[0]["loss"] / 10
+    # `rgbench toy pretrain --stage <stage>` and commit the new checkpoint
+    cfg = load_config("sft", preset)
+    assert meta["config_hash"] == config_hash(cfg)
+    assert meta["status"] == "complete" and meta["provenance"]["model"] == cfg.model
+    rows = [json.loads(line) for line in (folder / "run_metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == cfg.train.steps and rows[-1]["loss"] < rows[0]["loss"] / 5
+
+
+def test_toy_sft_writes_current_plans_and_draws():
+    """toy-sft was trained on the plan writer as it stands, and writes plans the parser reads back."""
+    from rgbench.toy.cot import PLAN_VERSION, parse_plan
+
+    summary = json.loads((checkpoint_dir("sft") / "run_summary.json").read_text())
+    assert summary["plan_version"] == PLAN_VERSION  # a new plan writer needs a new toy-sft
+    policy = open_policy("toy-sft", device="cpu", dtype="fp32")
+    prompts = ["a photo of a red circle", "a photo of a blue square left of a green ring"]
+    out = generate(policy, prompts, [(0, "a", 0), (0, "b", 0)], GenerationOptions(cfg_weight=1.0, max_cot_tokens=40))
+    assert out.images.shape == (2, 64, 64, 3) and all(out.cot_stopped)
+    assert [len(parse_plan(c).objects) for c in out.cot_text] == [1, 2], out.cot_text
 
 
 def test_toy_base_loads_by_name_and_draws_without_a_plan():

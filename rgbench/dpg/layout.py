@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rgbench.layouts import save_png_atomic
+from rgbench.layouts import read_rgb, save_png_atomic
 from rgbench.prompt_sets import PromptItem
 
 TILE_ORDER = ((0, 0), (0, 1), (1, 0), (1, 1))  # (row, col) of samples 0..3
@@ -41,3 +41,13 @@ class DPGLayout:
 
     def done(self, out: Path, item: PromptItem, n: int) -> bool:
         return (out / f"{item.key}.png").is_file()
+
+    def read(self, out: Path, ref: str) -> np.ndarray:
+        """'item.png' (one image) or 'item.png#tileK' (sample K of a 2×2 grid)."""
+        name, _, fragment = ref.partition("#")
+        grid = read_rgb(out / name)
+        if not fragment:
+            return grid
+        if not fragment.startswith("tile") or not fragment[4:].isdigit() or int(fragment[4:]) > 3:
+            raise ValueError(f"unknown DPG image reference '{ref}' (expected 'item.png' or 'item.png#tile0'..'#tile3')")
+        return split_2x2(grid)[int(fragment[4:])]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rgbench.layouts import save_png_atomic
+from rgbench.layouts import read_rgb, save_png_atomic
 from rgbench.prompt_sets import PromptItem
 from rgbench.results import write_atomic
 
@@ -29,3 +29,6 @@ class GenEvalLayout:
     def done(self, out: Path, item: PromptItem, n: int) -> bool:
         return (out / item.key / "metadata.jsonl").is_file() and \
             all((out / self.image_ref(item, k, n)).is_file() for k in range(n))
+
+    def read(self, out: Path, ref: str) -> np.ndarray:
+        return read_rgb(out / ref)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rgbench.layouts import save_png_atomic
+from rgbench.layouts import read_rgb, save_png_atomic
 from rgbench.prompt_sets import PromptItem
 
 
@@ -27,3 +27,6 @@ class T2ILayout:
 
     def done(self, out: Path, item: PromptItem, n: int) -> bool:
         return all((out / self.image_ref(item, k, n)).is_file() for k in range(n))
+
+    def read(self, out: Path, ref: str) -> np.ndarray:
+        return read_rgb(out / ref)

@@ -50,6 +50,14 @@ def gold_plan(prompt: str, key: tuple[int, str, int], world: WorldConfig | None 
     return write_plan(scene_for(parse_prompt(prompt), world, rng), rng)
 
 
+def gold_plans(prompts: list[str], keys: list[tuple[int, str, int]]) -> list[str]:
+    """generation.PLAN_SOURCES["gold"]: a gold plan per row; ValueError names a prompt outside the toy grammar."""
+    try:
+        return [gold_plan(p, k) for p, k in zip(prompts, keys)]
+    except PromptParseError as err:
+        raise ValueError(f"gold plans exist only for toy prompts: {err}") from None
+
+
 def cell_of(box: tuple[float, ...], world: WorldConfig) -> tuple[int, int]:
     """(row, col) of the cell holding a box's centre."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
@@ -149,7 +157,8 @@ def tags_of(benchmark: str) -> dict[str, str]:
 def diagnose_folder(folder: Path, world: WorldConfig | None = None, batch: int = 256) -> list[dict[str, Any]]:
     """Every row of a generation folder's cot.jsonl, diagnosed (records carry key, tag, plan source, image)."""
     from rgbench.generation import COT_FILE
-    from rgbench.layouts import read_image_ref
+    from rgbench.layouts import get_layout
+    from rgbench.prompt_sets import load_prompt_set
     from rgbench.results import read_jsonl
     from rgbench.toy.vision import ToyDetector, perceive
 
@@ -161,10 +170,12 @@ def diagnose_folder(folder: Path, world: WorldConfig | None = None, batch: int =
     if any(r.get("cot") is None for r in rows):
         raise ValueError(f"{folder} was generated without CoTs (--no-cot): there are no plans to diagnose")
     tags: dict[str, dict[str, str]] = {}
+    layouts = {name: get_layout(load_prompt_set(name).layout) for name in {r["benchmark"] for r in rows}}
     detector, out = ToyDetector(world), []
     for b in range(0, len(rows), batch):
         chunk = rows[b:b + batch]
-        seen = perceive([read_image_ref(folder, r["image"]) for r in chunk], world, detector=detector)
+        images = [layouts[r["benchmark"]].read(folder, r["image"]) for r in chunk]
+        seen = perceive(images, world, detector=detector)
         for row, objs in zip(chunk, seen):
             bench_tags = tags.setdefault(row["benchmark"], tags_of(row["benchmark"]))
             out.append({"key": row["key"], "tag": bench_tags.get(row["prompt_id"], "?"),
