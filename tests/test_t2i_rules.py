@@ -16,6 +16,13 @@ def test_attribute_score_rounds_each_probability_then_the_product():
     assert rules.attribute_score([0.5] * 10, np_num=8) == round(0.5 ** 8, 4)  # the 9th and 10th are ignored
 
 
+def test_attribute_product_is_taken_in_float32_as_the_official_tensor():
+    # float32(0.1338) = 0.13379999995…, × 0.25 (exact) = 0.033449999988… → "0.0334"; float64 gives 0.03345 → "0.0335"
+    assert rules.attribute_score([0.25, 0.1338]) == 0.0334
+    assert round(0.25 * 0.1338, 4) == 0.0335  # what the product of Python floats gave
+    assert rules.attribute_score([0.25, 0.1338, 1.0]) == 0.0334  # a factor of 1 (a missing question) changes nothing
+
+
 def test_unidet_frame_is_shorter_side_479_longer_at_most_480():
     assert rules.unidet_frame((64, 64)) == pytest.approx(479 / 64)
     assert rules.unidet_frame((512, 384)) == pytest.approx(480 / 512)  # 479/384 would make the long side 639

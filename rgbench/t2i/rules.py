@@ -4,8 +4,8 @@ Modes: `official` reproduces the scripts, quirks included; `corrected` (default)
 a choice, and says so in each result:
 * 2D spatial: "on top of" (without "the") matches no branch of the official position rule, so it scores pos 0;
   corrected treats it as "on the top of".
-* Everything else (the < 0.5 zeroing of 2D spatial, 4-decimal rounding of BLIP probabilities, the numeracy
-  weights) is the benchmark's definition and is the same in both modes.
+* Everything else (the < 0.5 zeroing of 2D spatial, 4-decimal rounding of BLIP probabilities and their float32
+  product, the numeracy weights) is the benchmark's definition and is the same in both modes.
 
 Boxes are in the frame UniDet sees: the image resized so its shorter side is 479 px, its longer side at most
 480 (torchvision `Resize(479, max_size=480)`); the 150-px "next to" constant is in that frame.
@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 MODES = ("corrected", "official")
 Box = tuple[float, float, float, float]
@@ -29,11 +31,13 @@ def round4(x: float) -> float:
 # ---------------------------------------------------------------- attribute binding (BLIP-VQA)
 def attribute_score(p_yes: Sequence[float], np_num: int = 8) -> float:
     """Product of the first `np_num` questions' P(yes), each rounded to 4 decimals first, the product rounded
-    again (missing questions count as 1)."""
-    product = 1.0
+    again (missing questions count as 1). The official multiplies in a float32 tensor, so the running product
+    is rounded to float32 after every factor: 0.25 · 0.1338 is 0.03344999… in float32 ("0.0334"), 0.03345 in
+    float64 ("0.0335")."""
+    product = np.float32(1.0)
     for p in p_yes[:np_num]:
-        product *= round4(p)
-    return round4(product)
+        product = np.float32(product * np.float32(round4(p)))  # float32 · float32 → float32, as on the GPU
+    return round4(float(product))
 
 
 # ---------------------------------------------------------------- 2D spatial (UniDet rules, GenEval detector here)
