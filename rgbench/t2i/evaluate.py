@@ -39,7 +39,7 @@ from rgbench.sharding import parse_shard, select
 from rgbench.t2i import phrases, rules
 from rgbench.t2i.folder import Entry, parse_entry, scan_category, sort_entries
 
-SCORER_VERSION = "t2i-rules-1"
+SCORER_VERSION = "t2i-rules-2"  # 2: float32 BLIP product, 0.1 detection cut, per-axis frame
 CATEGORIES = ("color", "shape", "texture", "spatial", "non_spatial", "numeracy", "complex")
 TABLE_COLUMNS = (("color", "Color"), ("shape", "Shape"), ("texture", "Texture"), ("spatial", "2D-Spatial"),
                  ("non_spatial", "Non-Spatial"), ("numeracy", "Numeracy"), ("complex", "Complex"))
@@ -70,6 +70,7 @@ class T2IConfig:
     limit: int | None = None  # first N images per category (in index order)
     shard: str = "0/1"
     chunker: str = "auto"  # auto (spaCy when installed, else builtin), builtin, spacy
+    score_threshold: float = rules.SCORE_THRESHOLD  # detections kept: score strictly above (UniDet's hard-coded 0.1)
 
 
 @dataclass
@@ -275,10 +276,15 @@ def index_raw(vqa: list[dict], clip: list[dict], detections: list[dict], failure
                {r["key"]: r["error"] for r in failures})
 
 
-def found_objects(record: Mapping[str, Any]) -> list[rules.Found]:
-    """Detections in the UniDet frame (boxes scaled from the image's pixels)."""
-    scale = rules.unidet_frame((record["width"], record["height"]))
-    return [rules.Found(o["label"], o["score"], tuple(v * scale for v in o["box"])) for o in record["objects"]]
+def found_objects(record: Mapping[str, Any], threshold: float = rules.SCORE_THRESHOLD) -> list[rules.Found]:
+    """The detections UniDet would keep (score > threshold), boxes moved to its frame axis by axis."""
+    sx, sy = rules.unidet_scales((record["width"], record["height"]))
+    found = [rules.Found(o["label"], o["score"], _scaled(o["box"], sx, sy)) for o in record["objects"]]
+    return rules.confident(found, threshold)
+
+
+def _scaled(box: Sequence[float], sx: float, sy: float) -> rules.Box:
+    return box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy
 
 
 def score_entry(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig,
@@ -292,10 +298,10 @@ def score_entry(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig,
         return sim, {"text": raw.clip[name]["text"], "similarity": sim}
     if cat == "spatial":
         return rules.spatial_score(phrases.spatial_objects(prompt, chunker), phrases.relation_2d(prompt),
-                                   found_objects(raw.detections[name]), cfg.mode)
+                                   found_objects(raw.detections[name], cfg.score_threshold), cfg.mode)
     if cat == "numeracy":
         wanted = [(c.name, c.count) for c in phrases.numeracy_objects(prompt, vocabulary(cfg.prompts))]
-        return rules.numeracy_score(wanted, found_objects(raw.detections[name]))
+        return rules.numeracy_score(wanted, found_objects(raw.detections[name], cfg.score_threshold))
     return _complex(entry, data, raw, cfg, chunker)
 
 
@@ -317,7 +323,8 @@ def _complex(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig,
     if subset in ("spatial", "spatialaction"):
         relation = phrases.relation_2d(entry.prompt)
         spatial, sd = rules.spatial_score(complex_objects(entry.prompt, relation, chunker), relation,
-                                          found_objects(raw.detections[entry.filename]), cfg.mode)
+                                          found_objects(raw.detections[entry.filename], cfg.score_threshold),
+                                          cfg.mode)
         details["spatial"] = {"score": spatial, **sd}
     if subset in ("action", "spatialaction"):
         clip = raw.clip[entry.filename]["similarity"]
@@ -407,14 +414,15 @@ def evaluate_run(run: Run, cfg: T2IConfig, spec: BackendSpec | None = None) -> d
             dumps_row({"key": k, "error": e}) + "\n" for k, e in bad.items()))
         raw = read_raw(run.dir / "raw")
     provenance = {"run_id": run.run_id, "scorer_version": SCORER_VERSION, "mode": cfg.mode, "chunker": chunker.name,
-                  "backend": cfg.backend, "prompts": cfg.prompts}
+                  "backend": cfg.backend, "prompts": cfg.prompts, "score_threshold": cfg.score_threshold}
     return write_outputs(run.dir, cfg, per_category, raw, chunker, provenance, run.provenance)
 
 
 def write_outputs(out: Path, cfg: T2IConfig, per_category: Mapping[str, tuple[list[Entry], CategoryData]], raw: Raw,
                   chunker: phrases.Chunker, provenance: Mapping[str, Any], run_provenance: Any) -> dict[str, Any]:
     summary: dict[str, Any] = {"scorer_version": SCORER_VERSION, "mode": cfg.mode, "chunker": chunker.name,
-                               "backend": cfg.backend, "categories": {}, "provenance": run_provenance,
+                               "backend": cfg.backend, "score_threshold": cfg.score_threshold, "categories": {},
+                               "provenance": run_provenance,
                                "non_official": [c for c in per_category if c in DETECTOR_CATEGORIES]}
     for cat, (entries, data) in per_category.items():
         rows, failures = score_category(entries, data, raw, cfg, chunker, provenance)
@@ -438,14 +446,17 @@ def markdown_table(summary: Mapping[str, Any], label: str) -> str:
     cols = [(key, title + (" †" if key in DETECTOR_CATEGORIES else "")) for key, title in TABLE_COLUMNS if key in cats]
     cells = ["–" if cats[k]["score"] is None else f"{cats[k]['score']:.4f}" for k, _ in cols]
     return (f"| Model | {' | '.join(t for _, t in cols)} |\n|---|{'---|' * len(cols)}\n| {label} | {' | '.join(cells)} |\n\n"
-            f"T2I-CompBench, mode `{summary['mode']}`, chunker `{summary['chunker']}`. † scored with a GenEval "
-            "detector backend instead of UniDet (no port; NC licence): not comparable with published numbers.\n")
+            f"T2I-CompBench, mode `{summary['mode']}`, chunker `{summary['chunker']}`, detections kept above score "
+            f"{summary['score_threshold']}. † scored with a GenEval detector backend instead of UniDet (no port; NC "
+            "licence): not comparable with published numbers.\n")
 
+
+RESCORE_OPTIONS: dict[str, Callable[[Any], Any]] = {"mode": str, "np_num": int, "score_threshold": float}
 
 
 class T2IBenchmark:
     """T2I-CompBench's scoring side in BENCHMARKS: `rgbench runs rescore RUN -o mode=official` re-scores a run
-    from its raw/ records with no model and no image folder."""
+    from its raw/ records with no model and no image folder (also -o np_num=…, -o score_threshold=…)."""
 
     name = "t2i"
     version = SCORER_VERSION
@@ -454,17 +465,22 @@ class T2IBenchmark:
     def rescore(self, run_dir: Path, options: dict[str, Any], out: Path) -> dict[str, Any]:
         import yaml
 
-        unknown = set(options) - {"mode", "np_num"}
+        unknown = set(options) - set(RESCORE_OPTIONS)
         if unknown:
-            raise ValueError(f"T2I re-scoring takes mode= and np_num=, not {', '.join(sorted(unknown))}")
+            raise ValueError(f"T2I re-scoring takes {', '.join(o + '=' for o in RESCORE_OPTIONS)}; "
+                             f"not {', '.join(sorted(unknown))}")
         cfg = T2IConfig(**yaml.safe_load((run_dir / "config.yaml").read_text()))
-        cfg.mode, cfg.np_num = options.get("mode", cfg.mode), int(options.get("np_num", cfg.np_num))
+        for name, cast in RESCORE_OPTIONS.items():
+            setattr(cfg, name, cast(options.get(name, getattr(cfg, name))))
+        if cfg.mode not in rules.MODES:
+            raise ValueError(f"unknown mode '{cfg.mode}'; known: {', '.join(rules.MODES)}")
         chunker = build_chunker(cfg.chunker)
         raw = read_raw(run_dir / "raw")
         per_category = {cat: (entries_from_raw(raw, cat, data), data)
                         for cat, data in ((c, category_data(cfg.prompts, c)) for c in categories_of(cfg))}
         provenance = {"rescored_from": str(run_dir), "scorer_version": SCORER_VERSION, "mode": cfg.mode,
-                      "chunker": chunker.name, "backend": cfg.backend, "prompts": cfg.prompts}
+                      "chunker": chunker.name, "backend": cfg.backend, "prompts": cfg.prompts,
+                      "score_threshold": cfg.score_threshold}
         return write_outputs(out, cfg, per_category, raw, chunker, provenance, {"rescored_from": str(run_dir)})
 
 
