@@ -3,7 +3,7 @@
 import pytest
 
 from rgbench.t2i import phrases, rules
-from rgbench.t2i.evaluate import complex_clip_text, complex_objects, found_objects
+from rgbench.t2i.evaluate import complex_clip_text, found_objects
 from rgbench.t2i.rules import Found
 
 CHUNKER = phrases.BuiltinChunker()
@@ -171,10 +171,43 @@ def test_spatial_objects_relation_and_person_mapping():
     assert phrases.spatial_objects("a dog", CHUNKER) is None
 
 
-def test_complex_objects_and_clip_text():
-    prompt = "The red apple was next to the oval plate."
-    assert complex_objects(prompt, "next to", CHUNKER) == ("apple", "plate")
-    assert complex_clip_text(prompt, CHUNKER) == "The apple was next to the plate ."
+def test_complex_clip_text():
+    assert complex_clip_text("The red apple was next to the oval plate.", CHUNKER) == "The apple was next to the plate ."
+
+
+@pytest.mark.parametrize("prompt, objects", [
+    ("The soft yellow duckling swam next to the sleek black swan.", ("duckling", "swan")),  # was ('swam', 'swan')
+    ("The bright yellow sunflower stood tall next to the soft green grass.", ("sunflower", "grass")),  # was 'tall'
+    ("The red apple was next to the oval plate.", ("apple", "plate")),
+    ("The soft pillow was on top of the hard rocking chair.", ("pillow", "chair")),
+])
+def test_complex_objects_are_the_nouns_around_the_relation(prompt, objects):
+    tagged = CHUNKER.tagged(prompt)
+    assert phrases.complex_objects(tagged, "official") == objects
+    assert phrases.complex_objects(tagged, "corrected") == objects
+
+
+def tags(text):
+    """'The/DET cat/NOUN' → [('The', 'DET'), ('cat', 'NOUN')]: a sentence tagged by hand, as spaCy would."""
+    return [tuple(t.rsplit("/", 1)) for t in text.split()]
+
+
+def test_complex_objects_follow_the_official_walk_over_tags():
+    # the nearest NOUN before "next to" (not the verb), the first NOUN after it
+    assert phrases.complex_objects(tags("The/DET duckling/NOUN swam/VERB next/ADV to/ADP the/DET swan/NOUN ./PUNCT"),
+                                   "official") == ("duckling", "swan")
+    # "on the top of" is not in the official list: no objects (spatial 0); corrected finds them, girl → person
+    top = tags("A/DET girl/NOUN stood/VERB on/ADP the/DET top/NOUN of/ADP the/DET hill/NOUN")
+    assert phrases.complex_objects(top, "official") is None
+    assert phrases.complex_objects(top, "corrected") == ("person", "hill")
+    # no NOUN after: the first PROPN that ends a run of them ("Ben", not "Big"); a PROPN before counts as a noun;
+    # official keeps the case (no lower-case label will match it), corrected lower-cases
+    propn = tags("The/DET Statue/PROPN stood/VERB near/ADP Big/PROPN Ben/PROPN ./PUNCT")
+    assert phrases.complex_objects(propn, "official") == ("Statue", "Ben")
+    assert phrases.complex_objects(propn, "corrected") == ("statue", "ben")
+    # two relation phrases give four objects: not exactly two, so none
+    two = tags("The/DET cat/NOUN sat/VERB near/ADP the/DET dog/NOUN next/ADV to/ADP the/DET bowl/NOUN")
+    assert phrases.complex_objects(two, "official") is None
 
 
 def test_numeracy_prompts():

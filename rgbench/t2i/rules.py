@@ -4,6 +4,9 @@ Modes: `official` reproduces the scripts, quirks included; `corrected` (default)
 a choice, and says so in each result:
 * 2D spatial: "on top of" (without "the") matches no branch of the official position rule, so it scores pos 0;
   corrected treats it as "on the top of".
+* Complex objects (`phrases.complex_objects`): the official `--complex` reader has no "on the top of" / "on the
+  bottom of" in its list, so those prompts get no objects (spatial 0), and it keeps a token's case; corrected
+  knows both phrases and lower-cases the objects.
 * Everything else (the < 0.5 zeroing of 2D spatial, 4-decimal rounding of BLIP probabilities and their float32
   product, the detector's 0.1 score cut, the numeracy weights) is the benchmark's definition and is the same in
   both modes.
