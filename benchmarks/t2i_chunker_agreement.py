@@ -4,8 +4,9 @@
 
 Needs spaCy and its English model (not installable on every machine; rgbench falls back to the built-in chunker
 without them). Prints, per category, the share of prompts whose chunk lists agree exactly and whose BLIP
-questions (the kept chunks, corrected mode) agree, and the first disagreements, so the built-in chunker can be
-checked and improved wherever spaCy runs.
+questions (the kept chunks, corrected mode) agree, how often the complex prompts' two objects agree (official
+mode, read from each chunker's tags), and the first disagreements, so the built-in chunker can be checked and
+improved wherever spaCy runs.
 """
 
 from __future__ import annotations
@@ -44,6 +45,21 @@ def main() -> None:
                 shown += 1
         print(f"{cat:12s} chunks {same / len(prompts):.3f}  questions {same_questions / len(prompts):.3f}  "
               f"({len(prompts)} prompts)")
+    complex_objects_agreement(spacy, builtin, args.show)
+
+
+def complex_objects_agreement(spacy: phrases.Chunker, builtin: phrases.Chunker, show: int) -> None:
+    """The two objects of the complex prompts with a relation (official mode), read from each chunker's tags."""
+    prompts = [it.prompt for it in load_prompt_set("t2i:complex").items if phrases.relation_2d(it.prompt)]
+    same = 0
+    for prompt in prompts:
+        a = phrases.complex_objects(spacy.tagged(prompt), "official")
+        b = phrases.complex_objects(builtin.tagged(prompt), "official")
+        same += a == b
+        if a != b and show > 0:
+            print(f"  complex objects: {prompt!r}\n    spacy   {a}\n    builtin {b}")
+            show -= 1
+    print(f"complex objects {same / len(prompts):.3f}  ({len(prompts)} prompts with a relation)")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,15 @@ def test_prompt_wrapping_matches_the_official_string():
     assert wrap("a dog", sft, cot=True) == "<|User|>: a dog. Output a richly detailed prompt:\n\n<|Assistant|>:"
 
 
+def test_only_a_leading_a_photo_of_is_removed():
+    # the release removes it anywhere; a leading one is the only one any evaluated prompt holds (templates.clean_prompt)
+    fmt = PromptFormat()
+    landmark = "A person is holding a camera and taking a photo of a landmark."
+    assert wrap(landmark, fmt, cot=False) == \
+        "<|User|>: A photo of A person is holding a camera and taking a photo of a landmark..\n\n<|Assistant|>:"
+    assert wrap("A Photo Of a dog", fmt, cot=False) == "<|User|>: A photo of a dog.\n\n<|Assistant|>:"
+
+
 def test_tiny_janus_checkpoint_loads_through_from_pretrained_and_generates(janus_folder):
     policy = load_policy(janus_folder, device="cpu", dtype="fp32")
     assert policy.spec.image_tokenizer == "janus-vq" and policy.image_tokenizer.grid == (4, 4)

@@ -13,7 +13,9 @@ from rgbench.dpg.vqa import VQA_MODELS
 from rgbench.layouts import save_png_atomic
 from rgbench.prompt_sets import load_prompt_set
 from rgbench.results import read_json, read_jsonl
-from rgbench.t2i import rules
+from rgbench.t2i import evaluate as t2i_eval
+from rgbench.t2i import phrases, rules
+from rgbench.t2i.folder import Entry
 from rgbench.t2i.layout import T2ILayout
 from rgbench.toy.render import render
 from rgbench.toy.sampler import scene_for
@@ -119,11 +121,64 @@ def test_bad_files_are_counted_with_reasons(toy_folder, tmp_path):
         assert any(reason in f for f in failures), (reason, failures)
     assert read_json(tmp_path / "bad" / "summary.json")["categories"]["color"] == {
         "score": pytest.approx(round(0.98 * 0.98, 4)), "images": 1, "prompts": 1, "images_per_prompt": 1,
-        "failed": 4, "official_detector": True}
+        "failed": 4, "official_detector": True, "no_question": 0, "parsed": {"recorded": 1, "reparsed": 0}}
     broken = tmp_path / "images" / T2ILayout().image_ref(items[2], 0, 1)  # the broken image is replaced
     broken.write_bytes((toy_folder / T2ILayout().image_ref(items[2], 0, 1)).read_bytes())
     assert evaluate(tmp_path / "images", tmp_path, "bad", "--category", "color").exit_code == 0
     assert read_json(tmp_path / "bad" / "summary.json")["categories"]["color"]["images"] == 2
+
+
+class RefusingChunker:
+    """A chunker that fails if anything parses a prompt."""
+
+    name = "refusing"
+
+    def noun_chunks(self, text):
+        raise AssertionError(f"re-parsed {text!r}")
+
+    tagged = noun_chunks
+
+
+def test_rescoring_reads_the_recorded_parses_and_the_score_cut(toy_folder, tmp_path, monkeypatch):
+    assert evaluate(toy_folder, tmp_path, "p").exit_code == 0
+    parsed = read_jsonl(tmp_path / "p" / "raw" / "parsed.jsonl")
+    assert len(parsed) == len(TOY_CATEGORIES) * PER_CATEGORY
+    spatial = next(r for r in parsed if r["category"] == "spatial")
+    a, b = spatial["objects"]["official"]  # "a diamond next to a square" → ["diamond", "square"]
+    assert spatial["prompt"].startswith(f"a {a} ") and spatial["prompt"].endswith(f" {b}")
+    assert spatial["relation"] in spatial["prompt"] and spatial["objects"]["corrected"] == [a, b]
+    first = read_json(tmp_path / "p" / "summary.json")
+    assert first["score_threshold"] == 0.1 and first["warnings"] == []
+    scores = {k: v["score"] for k, v in first["categories"].items()}
+    monkeypatch.setitem(t2i_eval.CHUNKERS, "auto", RefusingChunker)  # re-scoring must not parse a prompt
+    assert cli("runs", "rescore", tmp_path / "p", "--out", tmp_path / "re").exit_code == 0
+    assert {k: v["score"] for k, v in read_json(tmp_path / "re" / "summary.json")["categories"].items()} == scores
+    # the detector score cut is a re-scoring option: above 1.0 nothing is kept, so no object is ever found
+    assert cli("runs", "rescore", tmp_path / "p", "-o", "score_threshold=1.0", "--out", tmp_path / "cut").exit_code == 0
+    cut = read_json(tmp_path / "cut" / "summary.json")
+    assert cut["score_threshold"] == 1.0 and cut["categories"]["spatial"]["score"] == 0
+    assert cut["categories"]["numeracy"]["score"] == 0 and cut["categories"]["color"]["score"] == scores["color"]
+    assert read_jsonl(tmp_path / "cut" / "spatial" / "results.jsonl")[0]["provenance"]["score_threshold"] == 1.0
+    # a raw folder from before parse records: the prompts are parsed again, and the summary says so
+    monkeypatch.undo()
+    (tmp_path / "p" / "raw" / "parsed.jsonl").unlink()
+    assert cli("runs", "rescore", tmp_path / "p", "--out", tmp_path / "old").exit_code == 0
+    old = read_json(tmp_path / "old" / "summary.json")
+    assert {k: v["score"] for k, v in old["categories"].items()} == scores
+    assert all(c["parsed"] == {"recorded": 0, "reparsed": PER_CATEGORY} for c in old["categories"].values())
+    assert len(old["warnings"]) == len(TOY_CATEGORIES) and "re-parsed" in old["warnings"][0]
+
+
+def test_an_image_whose_prompt_has_no_noun_chunk_scores_one_and_is_counted():
+    # the official asks an empty question for each missing noun phrase and sets its factor to 1: 1.0 in all
+    entry = Entry("color/samples/shiny_000000.png", "color", "shiny", 0)
+    parse = t2i_eval.Parse("builtin", chunks=[]).record(entry)
+    raw = t2i_eval.index_raw([], [], [], [], [parse])  # no VQA record: nothing was asked
+    data = t2i_eval.CategoryData(["shiny"])
+    assert t2i_eval.entries_from_raw(raw, "color", data) == [entry]  # named by its parse record alone
+    rows, failures = t2i_eval.score_category([entry], data, raw, t2i_eval.T2IConfig(), phrases.BuiltinChunker(), {})
+    assert failures == [] and rows[0]["score"] == 1.0 and rows[0]["details"]["questions"] == []
+    assert t2i_eval.category_entry("color", rows, failures)["no_question"] == 1
 
 
 def test_unknown_category_and_3d_are_clear_errors(toy_folder, tmp_path):

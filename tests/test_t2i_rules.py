@@ -3,7 +3,7 @@
 import pytest
 
 from rgbench.t2i import phrases, rules
-from rgbench.t2i.evaluate import complex_clip_text, complex_objects
+from rgbench.t2i.evaluate import complex_clip_text, found_objects
 from rgbench.t2i.rules import Found
 
 CHUNKER = phrases.BuiltinChunker()
@@ -16,10 +16,55 @@ def test_attribute_score_rounds_each_probability_then_the_product():
     assert rules.attribute_score([0.5] * 10, np_num=8) == round(0.5 ** 8, 4)  # the 9th and 10th are ignored
 
 
-def test_unidet_frame_is_shorter_side_479_longer_at_most_480():
-    assert rules.unidet_frame((64, 64)) == pytest.approx(479 / 64)
-    assert rules.unidet_frame((512, 384)) == pytest.approx(480 / 512)  # 479/384 would make the long side 639
-    assert rules.unidet_frame((480, 479)) == pytest.approx(1.0)
+def test_attribute_product_is_taken_in_float32_as_the_official_tensor():
+    # float32(0.1338) = 0.13379999995…, × 0.25 (exact) = 0.033449999988… → "0.0334"; float64 gives 0.03345 → "0.0335"
+    assert rules.attribute_score([0.25, 0.1338]) == 0.0334
+    assert round(0.25 * 0.1338, 4) == 0.0335  # what the product of Python floats gave
+    assert rules.attribute_score([0.25, 0.1338, 1.0]) == 0.0334  # a factor of 1 (a missing question) changes nothing
+
+
+def test_unidet_frame_gives_each_axis_its_own_integer_size():
+    # 500×333: 479·500/333 = 719.2 → 719 > 480, so the long side is 480 and the short int(480·479/719) = int(319.78)
+    assert rules.unidet_size((500, 333)) == (480, 319)
+    assert rules.unidet_scales((500, 333)) == (0.96, 319 / 333)  # 0.96 and 0.957958…, not 0.96 twice
+    assert rules.unidet_size((333, 500)) == (319, 480)
+    assert rules.unidet_size((64, 64)) == (479, 479)
+    assert rules.unidet_size((512, 384)) == (480, 360)  # 479·512/384 = 638.7 → 638; int(480·479/638) = int(360.38)
+    assert rules.unidet_size((480, 479)) == (480, 479)  # 479·480/479 = 480, not above 480
+
+
+def _record(width, height, *objects):
+    return {"width": width, "height": height,
+            "objects": [{"label": lab, "score": s, "box": list(box)} for lab, s, box in objects]}
+
+
+def test_per_axis_frame_decides_next_to_and_left_of_on_a_500x333_image():
+    # next to: centres 300 px apart in x, 156.4 px in y. x: 300·0.96 = 288; y: 156.4·319/333 = 149.83 < 150 → pos 1,
+    # score 0.25·0.9 + 0.25·0.9 + 0.5 = 0.95. One scale (0.96) for both axes gave y 150.14 → pos 150/288 = 0.521.
+    near = _record(500, 333, ("dog", 0.9, (0, 0, 10, 10)), ("cat", 0.9, (300, 156.4, 310, 166.4)))
+    score, d = rules.spatial_score(("dog", "cat"), "next to", found_objects(near))
+    assert d["pos"] == 1.0 and score == pytest.approx(0.95)
+    # left of: centres 200 px apart in x, 200.3 in y. x: 192; y: 200.3·319/333 = 191.88 < 192, so |dx| > |dy|: dog is
+    # left of cat, pos 1, score 0.95. One scale gave y 192.29 > 192: "above", pos 0, 0.45 → 0.
+    left = _record(500, 333, ("dog", 0.9, (90, 90, 110, 110)), ("cat", 0.9, (290, 290.3, 310, 310.3)))
+    score, d = rules.spatial_score(("dog", "cat"), "on the left of", found_objects(left))
+    assert d["pos"] == 1.0 and score == pytest.approx(0.95)
+
+
+def test_detections_at_or_below_the_official_score_cut_are_ignored():
+    box = (0.0, 0.0, 10.0, 10.0)
+    assert [d.score for d in rules.confident([Found("a", 0.1, box), Found("b", 0.11, box)])] == [0.11]  # strictly >
+    # "a horse on side of a bicycle": a 0.046 horse next to a 0.786 bicycle scored 0.25·0.046 + 0.25·0.786 + 0.5 =
+    # 0.708; with the cut only the bicycle is left: 0.25·0.786 = 0.1965 < 0.5 → 0
+    rec = _record(479, 479, ("bicycle", 0.786, (0, 0, 100, 100)), ("horse", 0.046, (120, 0, 220, 100)))
+    assert rules.spatial_score(("horse", "bicycle"), "on side of", found_objects(rec, 0.0))[0] == pytest.approx(0.708)
+    score, d = rules.spatial_score(("horse", "bicycle"), "on side of", found_objects(rec))
+    assert score == 0.0 and d["found"] == [False, True]
+    # numeracy "two dogs": two dogs at 0.9 and 0.8 and a 0.1 one; counting the junk one gave 3 ≠ 2, i.e. 0.5
+    dogs = _record(479, 479, ("dog", 0.9, (0, 0, 50, 50)), ("dog", 0.8, (200, 0, 250, 50)),
+                   ("dog", 0.1, (400, 0, 450, 50)))
+    assert rules.numeracy_score([("dog", 2)], found_objects(dogs))[0] == 1.0
+    assert rules.numeracy_score([("dog", 2)], found_objects(dogs, 0.0))[0] == 0.5
 
 
 BOX_L = (0.0, 200.0, 100.0, 300.0)  # centre (50, 250)
@@ -126,10 +171,43 @@ def test_spatial_objects_relation_and_person_mapping():
     assert phrases.spatial_objects("a dog", CHUNKER) is None
 
 
-def test_complex_objects_and_clip_text():
-    prompt = "The red apple was next to the oval plate."
-    assert complex_objects(prompt, "next to", CHUNKER) == ("apple", "plate")
-    assert complex_clip_text(prompt, CHUNKER) == "The apple was next to the plate ."
+def test_complex_clip_text():
+    assert complex_clip_text("The red apple was next to the oval plate.", CHUNKER) == "The apple was next to the plate ."
+
+
+@pytest.mark.parametrize("prompt, objects", [
+    ("The soft yellow duckling swam next to the sleek black swan.", ("duckling", "swan")),  # was ('swam', 'swan')
+    ("The bright yellow sunflower stood tall next to the soft green grass.", ("sunflower", "grass")),  # was 'tall'
+    ("The red apple was next to the oval plate.", ("apple", "plate")),
+    ("The soft pillow was on top of the hard rocking chair.", ("pillow", "chair")),
+])
+def test_complex_objects_are_the_nouns_around_the_relation(prompt, objects):
+    tagged = CHUNKER.tagged(prompt)
+    assert phrases.complex_objects(tagged, "official") == objects
+    assert phrases.complex_objects(tagged, "corrected") == objects
+
+
+def tags(text):
+    """'The/DET cat/NOUN' → [('The', 'DET'), ('cat', 'NOUN')]: a sentence tagged by hand, as spaCy would."""
+    return [tuple(t.rsplit("/", 1)) for t in text.split()]
+
+
+def test_complex_objects_follow_the_official_walk_over_tags():
+    # the nearest NOUN before "next to" (not the verb), the first NOUN after it
+    assert phrases.complex_objects(tags("The/DET duckling/NOUN swam/VERB next/ADV to/ADP the/DET swan/NOUN ./PUNCT"),
+                                   "official") == ("duckling", "swan")
+    # "on the top of" is not in the official list: no objects (spatial 0); corrected finds them, girl → person
+    top = tags("A/DET girl/NOUN stood/VERB on/ADP the/DET top/NOUN of/ADP the/DET hill/NOUN")
+    assert phrases.complex_objects(top, "official") is None
+    assert phrases.complex_objects(top, "corrected") == ("person", "hill")
+    # no NOUN after: the first PROPN that ends a run of them ("Ben", not "Big"); a PROPN before counts as a noun;
+    # official keeps the case (no lower-case label will match it), corrected lower-cases
+    propn = tags("The/DET Statue/PROPN stood/VERB near/ADP Big/PROPN Ben/PROPN ./PUNCT")
+    assert phrases.complex_objects(propn, "official") == ("Statue", "Ben")
+    assert phrases.complex_objects(propn, "corrected") == ("statue", "ben")
+    # two relation phrases give four objects: not exactly two, so none
+    two = tags("The/DET cat/NOUN sat/VERB near/ADP the/DET dog/NOUN next/ADV to/ADP the/DET bowl/NOUN")
+    assert phrases.complex_objects(two, "official") is None
 
 
 def test_numeracy_prompts():

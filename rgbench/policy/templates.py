@@ -23,6 +23,15 @@ class PromptFormat:
 
 
 def clean_prompt(prompt: str, fmt: PromptFormat) -> str:
+    """The prompt without a leading "a photo of" (any case), stripped.
+
+    The release's `get_prompt` deletes "A photo of" / "a photo of" anywhere in the text (the T2I script of its
+    history: "A photo of " / "a photo of "). Only the leading one is removed here, on purpose: on every prompt the
+    release evaluates the two agree (the 553 GenEval prompts start with it and hold it once; no DPG-Bench or
+    T2I-CompBench val prompt, nor the RL validation files, contains it). They differ only on a training prompt of
+    T2I-CompBench's non-spatial file, "A person is holding a camera and taking a photo of a landmark.", which the
+    anywhere-removal would turn into "…taking a landmark."; the release's RL dataset does not call get_prompt at
+    all, so it never met that prompt stripped either."""
     text = prompt.strip()
     return _PHOTO.sub("", text).strip() if fmt.strip_photo_prefix else text
 

@@ -6,12 +6,17 @@ the official formulas, resumable, re-scorable without a model.
       raw/clip.jsonl        one record per image: the text compared and the cosine similarity
       raw/detections.jsonl  one record per image: width, height, objects [{label, score, box}] (GenEval's format)
       raw/images.jsonl      files that could not be read, with the reason (rewritten per run: a rerun retries them)
+      raw/parsed.jsonl      one record per image: what scoring reads out of its prompt (noun chunks, CLIP text,
+                            relation, the two objects per mode, numeracy's (object, count) pairs) and the chunker
       <category>/results.jsonl, <category>/summary.json   per image: score and details; per category: the mean
       summary.json, table.md                              every category, the paper's columns
 
 What each category asks for (`asks_for`): color / shape / texture → VQA; non_spatial → CLIP; spatial / numeracy →
 detections; complex → VQA, plus detections for its spatial prompts and CLIP for its action prompts. Scores are a
-pure function of those records (`rgbench.t2i.rules`), rewritten atomically at the end of every run.
+pure function of those records (`rgbench.t2i.rules`), rewritten atomically at the end of every run. The prompt is
+parsed once, when the images are scored, and the parse is recorded, so re-scoring never re-parses: the same raw
+folder scores the same whatever chunker is installed. Raw folders from before parse records are re-parsed, and
+the summary says so (`parsed`, `warnings`).
 
 The official 2D-spatial and numeracy detector (UniDet, detectron2, NC licence) has no port: rgbench uses a
 GenEval detector backend, whose label space and calibration differ, so those scores (and complex, which uses
@@ -39,7 +44,7 @@ from rgbench.sharding import parse_shard, select
 from rgbench.t2i import phrases, rules
 from rgbench.t2i.folder import Entry, parse_entry, scan_category, sort_entries
 
-SCORER_VERSION = "t2i-rules-1"
+SCORER_VERSION = "t2i-rules-2"  # 2: float32 BLIP product, 0.1 detection cut, per-axis frame, recorded parses
 CATEGORIES = ("color", "shape", "texture", "spatial", "non_spatial", "numeracy", "complex")
 TABLE_COLUMNS = (("color", "Color"), ("shape", "Shape"), ("texture", "Texture"), ("spatial", "2D-Spatial"),
                  ("non_spatial", "Non-Spatial"), ("numeracy", "Numeracy"), ("complex", "Complex"))
@@ -70,6 +75,7 @@ class T2IConfig:
     limit: int | None = None  # first N images per category (in index order)
     shard: str = "0/1"
     chunker: str = "auto"  # auto (spaCy when installed, else builtin), builtin, spacy
+    score_threshold: float = rules.SCORE_THRESHOLD  # detections kept: score strictly above (UniDet's hard-coded 0.1)
 
 
 @dataclass
@@ -122,6 +128,88 @@ def build_chunker(name: str) -> phrases.Chunker:
     return CHUNKERS[name]()
 
 
+# ---------------------------------------------------------------- what scoring reads out of a prompt
+@dataclass
+class Parse:
+    """One image's prompt as scoring reads it (raw/parsed.jsonl). Only the fields its category uses are set."""
+
+    chunker: str  # the chunker that parsed it
+    chunks: list[str] | None = None  # every noun chunk (attribute categories, complex); the mode picks the questions
+    clip_text: str | None = None  # non-spatial, and complex prompts with an action
+    relation: str | None = None  # spatial, and complex prompts with a relation: the first of RELATIONS_2D found
+    objects: dict[str, list[str] | None] | None = None  # mode → the two objects (None: not two in the prompt)
+    counted: list[tuple[str, int]] | None = None  # numeracy: (object, count) per number word
+    subset: str | None = None  # complex: spatial, action or spatialaction (from the complex_val_* files)
+    recorded: bool = True  # False: parsed now, because an older raw folder has no parse record
+
+    def record(self, entry: Entry) -> dict[str, Any]:
+        """The raw/parsed.jsonl record: the fields the category uses (a relation, even none, with the objects)."""
+        fields = {"chunks": self.chunks, "clip_text": self.clip_text, "subset": self.subset, "objects": self.objects,
+                  "counted": None if self.counted is None else [list(c) for c in self.counted]}
+        kept = {k: v for k, v in fields.items() if v is not None}
+        if self.objects is not None:
+            kept["relation"] = self.relation
+        return {"key": entry.filename, "filename": entry.filename, "category": entry.category, "prompt": entry.prompt,
+                "chunker": self.chunker, **kept}
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> Parse:
+        counted = rec.get("counted")
+        return cls(rec["chunker"], rec.get("chunks"), rec.get("clip_text"), rec.get("relation"), rec.get("objects"),
+                   None if counted is None else [(str(n), int(c)) for n, c in counted], rec.get("subset"))
+
+    def pair(self, mode: str) -> tuple[str, str] | None:
+        """The two objects the mode's rule compares (None: the prompt did not give two)."""
+        found = (self.objects or {}).get(mode)
+        return (found[0], found[1]) if found else None
+
+
+def _parse_attribute(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
+    return Parse(chunker.name, chunks=phrases.question_chunks(prompt, chunker))
+
+
+def _parse_non_spatial(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
+    return Parse(chunker.name, clip_text=prompt)
+
+
+def _parse_spatial(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
+    pair = phrases.spatial_objects(prompt, chunker)  # the same rule in both modes
+    found = list(pair) if pair else None
+    return Parse(chunker.name, relation=phrases.relation_2d(prompt), objects={m: found for m in rules.MODES})
+
+
+def _parse_numeracy(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
+    counted = [(c.name, c.count) for c in phrases.numeracy_objects(prompt, vocabulary(prompt_set))]
+    return Parse(chunker.name, counted=counted)
+
+
+def _parse_complex(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
+    subset = data.subsets.get(subset_key(prompt), "spatialaction")
+    parse = Parse(chunker.name, chunks=phrases.question_chunks(prompt, chunker), subset=subset)
+    if subset in ("action", "spatialaction"):
+        parse.clip_text = complex_clip_text(prompt, chunker)
+    if subset in ("spatial", "spatialaction"):
+        tagged = chunker.tagged(prompt)
+        parse.relation = phrases.relation_2d(prompt)
+        parse.objects = {m: _listed(phrases.complex_objects(tagged, m)) for m in rules.MODES}
+    return parse
+
+
+def _listed(pair: tuple[str, str] | None) -> list[str] | None:
+    return list(pair) if pair else None
+
+
+PARSERS: dict[str, Callable[[str, CategoryData, phrases.Chunker, str], Parse]] = {
+    "color": _parse_attribute, "shape": _parse_attribute, "texture": _parse_attribute,
+    "non_spatial": _parse_non_spatial, "spatial": _parse_spatial, "numeracy": _parse_numeracy,
+    "complex": _parse_complex}
+
+
+def parse_prompt(entry: Entry, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
+    """What scoring needs from the image's prompt (recorded in raw/parsed.jsonl)."""
+    return PARSERS[entry.category](entry.prompt, data, chunker, prompt_set)
+
+
 # ---------------------------------------------------------------- what each image needs from the models
 @dataclass
 class Asks:
@@ -132,18 +220,10 @@ class Asks:
     detect: bool = False
 
 
-def asks_for(entry: Entry, data: CategoryData, chunker: phrases.Chunker) -> Asks:
-    cat, prompt = entry.category, entry.prompt
-    if cat in ("color", "shape", "texture"):
-        return Asks(chunks=phrases.question_chunks(prompt, chunker))
-    if cat == "non_spatial":
-        return Asks(clip_text=prompt)
-    if cat in ("spatial", "numeracy"):
-        return Asks(detect=True)
-    subset = data.subsets.get(subset_key(prompt), "spatialaction")
-    return Asks(chunks=phrases.question_chunks(prompt, chunker),
-                clip_text=complex_clip_text(prompt, chunker) if subset in ("action", "spatialaction") else None,
-                detect=subset in ("spatial", "spatialaction"))
+def asks_for(parse: Parse) -> Asks:
+    """A parse → the model calls: VQA per noun chunk, CLIP on its text, detections when it names objects."""
+    return Asks(chunks=list(parse.chunks or []), clip_text=parse.clip_text,
+                detect=parse.objects is not None or parse.counted is not None)
 
 
 def complex_clip_text(prompt: str, chunker: phrases.Chunker) -> str:
@@ -265,59 +345,67 @@ class Raw:
     clip: dict[str, dict]
     detections: dict[str, dict]
     failures: dict[str, str]
+    parsed: dict[str, dict] = field(default_factory=dict)  # filename → its parse record
 
 
-def index_raw(vqa: list[dict], clip: list[dict], detections: list[dict], failures: list[dict]) -> Raw:
+def index_raw(vqa: list[dict], clip: list[dict], detections: list[dict], failures: list[dict],
+              parsed: list[dict] | None = None) -> Raw:
     by_file: dict[str, list[dict]] = defaultdict(list)
     for row in vqa:
         by_file[row["filename"]].append(row)
     return Raw(dict(by_file), {r["filename"]: r for r in clip}, {r["filename"]: r for r in detections},
-               {r["key"]: r["error"] for r in failures})
+               {r["key"]: r["error"] for r in failures}, {r["filename"]: r for r in parsed or []})
 
 
-def found_objects(record: Mapping[str, Any]) -> list[rules.Found]:
-    """Detections in the UniDet frame (boxes scaled from the image's pixels)."""
-    scale = rules.unidet_frame((record["width"], record["height"]))
-    return [rules.Found(o["label"], o["score"], tuple(v * scale for v in o["box"])) for o in record["objects"]]
+def found_objects(record: Mapping[str, Any], threshold: float = rules.SCORE_THRESHOLD) -> list[rules.Found]:
+    """The detections UniDet would keep (score > threshold), boxes moved to its frame axis by axis."""
+    sx, sy = rules.unidet_scales((record["width"], record["height"]))
+    found = [rules.Found(o["label"], o["score"], _scaled(o["box"], sx, sy)) for o in record["objects"]]
+    return rules.confident(found, threshold)
 
 
-def score_entry(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig,
-                chunker: phrases.Chunker) -> tuple[float, dict[str, Any]]:
-    """One image's score and details; KeyError when a record it needs is missing."""
-    cat, prompt, name = entry.category, entry.prompt, entry.filename
-    if cat in ("color", "shape", "texture"):
-        return _attribute(name, raw, cfg)
-    if cat == "non_spatial":
-        sim = raw.clip[name]["similarity"]
-        return sim, {"text": raw.clip[name]["text"], "similarity": sim}
-    if cat == "spatial":
-        return rules.spatial_score(phrases.spatial_objects(prompt, chunker), phrases.relation_2d(prompt),
-                                   found_objects(raw.detections[name]), cfg.mode)
-    if cat == "numeracy":
-        wanted = [(c.name, c.count) for c in phrases.numeracy_objects(prompt, vocabulary(cfg.prompts))]
-        return rules.numeracy_score(wanted, found_objects(raw.detections[name]))
-    return _complex(entry, data, raw, cfg, chunker)
+def _scaled(box: Sequence[float], sx: float, sy: float) -> rules.Box:
+    return box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy
 
 
-def _attribute(name: str, raw: Raw, cfg: T2IConfig) -> tuple[float, dict[str, Any]]:
-    rows = sorted(raw.vqa.get(name, []), key=lambda r: r["k"])
-    expected = rows[0]["n_chunks"] if rows else None
-    if expected is None or len(rows) != expected:
-        raise KeyError(f"{len(rows)} of {expected if expected is not None else '?'} VQA answers recorded")
-    asked = [rows[i] for i in phrases.kept_chunks([r["chunk"] for r in rows], cfg.mode, cfg.np_num)]
-    p = [r["p_yes"] for r in asked]
-    return rules.attribute_score(p, cfg.np_num), {"questions": [r["question"] for r in asked], "p_yes": p}
+def parse_of(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig, chunker: phrases.Chunker) -> Parse:
+    """The recorded parse of the image's prompt; parsed now (recorded=False) when the raw folder predates them."""
+    if entry.filename in raw.parsed:
+        return Parse.from_record(raw.parsed[entry.filename])
+    parse = parse_prompt(entry, data, chunker, cfg.prompts)
+    parse.recorded = False
+    return parse
 
 
-def _complex(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig,
-             chunker: phrases.Chunker) -> tuple[float, dict[str, Any]]:
-    subset = data.subsets.get(subset_key(entry.prompt), "spatialaction")
-    attribute, details = _attribute(entry.filename, raw, cfg)
+Scored = tuple[float, dict[str, Any]]
+
+
+def _score_attribute(entry: Entry, parse: Parse, raw: Raw, cfg: T2IConfig) -> Scored:
+    return _attribute(entry.filename, parse, raw, cfg)
+
+
+def _score_non_spatial(entry: Entry, parse: Parse, raw: Raw, cfg: T2IConfig) -> Scored:
+    sim = raw.clip[entry.filename]["similarity"]
+    return sim, {"text": raw.clip[entry.filename]["text"], "similarity": sim}
+
+
+def _score_spatial(entry: Entry, parse: Parse, raw: Raw, cfg: T2IConfig) -> Scored:
+    found = found_objects(raw.detections[entry.filename], cfg.score_threshold)
+    return rules.spatial_score(parse.pair(cfg.mode), parse.relation, found, cfg.mode)
+
+
+def _score_numeracy(entry: Entry, parse: Parse, raw: Raw, cfg: T2IConfig) -> Scored:
+    found = found_objects(raw.detections[entry.filename], cfg.score_threshold)
+    return rules.numeracy_score(list(parse.counted or []), found)
+
+
+def _score_complex(entry: Entry, parse: Parse, raw: Raw, cfg: T2IConfig) -> Scored:
+    attribute, details = _attribute(entry.filename, parse, raw, cfg)
     spatial = clip = None
+    subset = parse.subset or "spatialaction"
     if subset in ("spatial", "spatialaction"):
-        relation = phrases.relation_2d(entry.prompt)
-        spatial, sd = rules.spatial_score(complex_objects(entry.prompt, relation, chunker), relation,
-                                          found_objects(raw.detections[entry.filename]), cfg.mode)
+        found = found_objects(raw.detections[entry.filename], cfg.score_threshold)
+        spatial, sd = rules.spatial_score(parse.pair(cfg.mode), parse.relation, found, cfg.mode)
         details["spatial"] = {"score": spatial, **sd}
     if subset in ("action", "spatialaction"):
         clip = raw.clip[entry.filename]["similarity"]
@@ -325,18 +413,27 @@ def _complex(entry: Entry, data: CategoryData, raw: Raw, cfg: T2IConfig,
     return rules.complex_score(subset, attribute, spatial, clip), {"subset": subset, "attribute": attribute, **details}
 
 
-def complex_objects(prompt: str, relation: str | None, chunker: phrases.Chunker) -> tuple[str, str] | None:
-    """The objects around the relation phrase: the head of the last noun chunk before it and of the first
-    after it (the official `--complex` rule takes the nearest nouns around the preposition)."""
-    if relation is None:
-        return None
-    left, _, right = prompt.partition(relation)
-    before = [c for c in chunker.noun_chunks(left) if c not in phrases.DROPPED_CHUNKS]
-    after = [c for c in chunker.noun_chunks(right) if c not in phrases.DROPPED_CHUNKS]
-    if not before or not after:
-        return None
-    pair = (phrases.head(before[-1]), phrases.head(after[0]))
-    return tuple("person" if w in phrases.PERSON_WORDS else w for w in pair)  # type: ignore[return-value]
+SCORERS: dict[str, Callable[[Entry, Parse, Raw, T2IConfig], Scored]] = {
+    "color": _score_attribute, "shape": _score_attribute, "texture": _score_attribute,
+    "non_spatial": _score_non_spatial, "spatial": _score_spatial, "numeracy": _score_numeracy,
+    "complex": _score_complex}
+
+
+def score_entry(entry: Entry, parse: Parse, raw: Raw, cfg: T2IConfig) -> Scored:
+    """One image's score and details; KeyError when a record it needs is missing."""
+    return SCORERS[entry.category](entry, parse, raw, cfg)
+
+
+def _attribute(name: str, parse: Parse, raw: Raw, cfg: T2IConfig) -> Scored:
+    """BLIP-VQA: the product over the kept noun chunks' P(yes). A prompt with no noun chunk asks nothing and
+    scores 1.0, as the official does (each empty question's factor is set to 1)."""
+    rows = sorted(raw.vqa.get(name, []), key=lambda r: r["k"])
+    expected = rows[0]["n_chunks"] if rows else (len(parse.chunks) if parse.chunks is not None else None)
+    if expected is None or len(rows) != expected:
+        raise KeyError(f"{len(rows)} of {expected if expected is not None else '?'} VQA answers recorded")
+    asked = [rows[i] for i in phrases.kept_chunks([r["chunk"] for r in rows], cfg.mode, cfg.np_num)]
+    p = [r["p_yes"] for r in asked]
+    return rules.attribute_score(p, cfg.np_num), {"questions": [r["question"] for r in asked], "p_yes": p}
 
 
 def score_category(entries: Sequence[Entry], data: CategoryData, raw: Raw, cfg: T2IConfig,
@@ -346,13 +443,15 @@ def score_category(entries: Sequence[Entry], data: CategoryData, raw: Raw, cfg: 
         if e.error or e.filename in raw.failures:
             failures.append({"filename": e.filename, "error": e.error or raw.failures[e.filename]})
             continue
+        parse = parse_of(e, data, raw, cfg, chunker)
         try:
-            score, details = score_entry(e, data, raw, cfg, chunker)
+            score, details = score_entry(e, parse, raw, cfg)
         except KeyError as err:
             failures.append({"filename": e.filename, "error": f"missing model output: {err}"})
             continue
         rows.append({"filename": e.filename, "category": e.category, "prompt": e.prompt, "index": e.index,
-                     "score": score, "details": details, "provenance": dict(provenance)})
+                     "score": score, "details": details, "parsed": {"chunker": parse.chunker, "recorded": parse.recorded},
+                     "provenance": dict(provenance)})
     return rows, failures
 
 
@@ -370,7 +469,8 @@ def categories_of(cfg: T2IConfig) -> list[str]:
     return [cfg.category]
 
 
-RAW_LOGS = ("vqa", "clip", "detections", "images")
+RAW_LOGS = ("vqa", "clip", "detections", "images", "parsed")  # parsed: absent from raw folders before parse records
+VQA_CATEGORIES = ("color", "shape", "texture", "complex")
 
 
 def read_raw(raw_dir: Path) -> Raw:
@@ -379,7 +479,7 @@ def read_raw(raw_dir: Path) -> Raw:
 
 def entries_from_raw(raw: Raw, category: str, data: CategoryData) -> list[Entry]:
     """The category's images as the raw records name them (re-scoring needs no image folder)."""
-    names = set(raw.vqa) | set(raw.clip) | set(raw.detections) | set(raw.failures)
+    names = set(raw.vqa) | set(raw.clip) | set(raw.detections) | set(raw.failures) | set(raw.parsed)
     known = set(data.prompts)
     return sort_entries([parse_entry(n, category, known) for n in names if n.split("/", 1)[0] == category])
 
@@ -401,28 +501,40 @@ def evaluate_run(run: Run, cfg: T2IConfig, spec: BackendSpec | None = None) -> d
         models = Models(cfg, spec or BackendSpec())
         for cat, data in cats.items():
             entries = select(scan_category(images, cat, data.prompts), cfg.limit, parse_shard(cfg.shard))
-            bad |= ask_images(run, [(e, asks_for(e, data, chunker)) for e in entries if not e.error], images, models)
+            parses = record_parses(run, [e for e in entries if not e.error], data, chunker, cfg.prompts)
+            bad |= ask_images(run, [(e, asks_for(parses[e.filename])) for e in entries if not e.error], images, models)
             per_category[cat] = (entries, data)
         write_atomic(run.dir / "raw" / "images.jsonl", "".join(
             dumps_row({"key": k, "error": e}) + "\n" for k, e in bad.items()))
         raw = read_raw(run.dir / "raw")
     provenance = {"run_id": run.run_id, "scorer_version": SCORER_VERSION, "mode": cfg.mode, "chunker": chunker.name,
-                  "backend": cfg.backend, "prompts": cfg.prompts}
+                  "backend": cfg.backend, "prompts": cfg.prompts, "score_threshold": cfg.score_threshold}
     return write_outputs(run.dir, cfg, per_category, raw, chunker, provenance, run.provenance)
+
+
+def record_parses(run: Run, entries: Sequence[Entry], data: CategoryData, chunker: phrases.Chunker,
+                  prompt_set: str) -> dict[str, Parse]:
+    """Parse each image's prompt once into raw/parsed.jsonl (a resumed run keeps the parses it recorded, so
+    they match the questions already asked); returns every entry's recorded parse."""
+    log = run.raw("parsed")
+    log.append(parse_prompt(e, data, chunker, prompt_set).record(e) for e in entries if e.filename not in log)
+    wanted = {e.filename for e in entries}
+    return {r["filename"]: Parse.from_record(r) for r in log.rows() if r["filename"] in wanted}
 
 
 def write_outputs(out: Path, cfg: T2IConfig, per_category: Mapping[str, tuple[list[Entry], CategoryData]], raw: Raw,
                   chunker: phrases.Chunker, provenance: Mapping[str, Any], run_provenance: Any) -> dict[str, Any]:
     summary: dict[str, Any] = {"scorer_version": SCORER_VERSION, "mode": cfg.mode, "chunker": chunker.name,
-                               "backend": cfg.backend, "categories": {}, "provenance": run_provenance,
+                               "backend": cfg.backend, "score_threshold": cfg.score_threshold, "categories": {},
+                               "provenance": run_provenance, "warnings": [],
                                "non_official": [c for c in per_category if c in DETECTOR_CATEGORIES]}
     for cat, (entries, data) in per_category.items():
         rows, failures = score_category(entries, data, raw, cfg, chunker, provenance)
-        scores = [r["score"] for r in rows]
-        prompts = {r["prompt"] for r in rows}
-        entry = {"score": sum(scores) / len(scores) if scores else None, "images": len(rows),
-                 "prompts": len(prompts), "images_per_prompt": len(rows) / len(prompts) if prompts else None,
-                 "failed": len(failures), "official_detector": cat not in DETECTOR_CATEGORIES}
+        entry = category_entry(cat, rows, failures)
+        if entry["parsed"]["reparsed"]:
+            summary["warnings"].append(
+                f"{cat}: {entry['parsed']['reparsed']} prompts re-parsed with the {chunker.name} chunker (the raw "
+                "folder predates parse records); another chunker may give other objects or questions")
         write_atomic(out / cat / "results.jsonl", "".join(dumps_row(r) + "\n" for r in rows))
         write_atomic(out / cat / "failures.jsonl", "".join(dumps_row(f) + "\n" for f in failures))
         write_json(out / cat / "summary.json", {**entry, "category": cat, **provenance})
@@ -432,20 +544,39 @@ def write_outputs(out: Path, cfg: T2IConfig, per_category: Mapping[str, tuple[li
     return summary
 
 
+def category_entry(cat: str, rows: Sequence[Mapping[str, Any]], failures: Sequence[Any]) -> dict[str, Any]:
+    """A category's line of the summary: the mean score over images, how many were scored / failed, how many had
+    no question to ask (VQA categories: scored 1.0, as the official does), and how their prompts were parsed."""
+    scores = [r["score"] for r in rows]
+    prompts = {r["prompt"] for r in rows}
+    entry: dict[str, Any] = {
+        "score": sum(scores) / len(scores) if scores else None, "images": len(rows), "prompts": len(prompts),
+        "images_per_prompt": len(rows) / len(prompts) if prompts else None, "failed": len(failures),
+        "official_detector": cat not in DETECTOR_CATEGORIES}
+    if cat in VQA_CATEGORIES:
+        entry["no_question"] = sum(not r["details"]["questions"] for r in rows)
+    recorded = sum(r["parsed"]["recorded"] for r in rows)
+    entry["parsed"] = {"recorded": recorded, "reparsed": len(rows) - recorded}
+    return entry
+
+
 def markdown_table(summary: Mapping[str, Any], label: str) -> str:
     """The paper's columns; † marks a detector-based score (GenEval's detector, not UniDet)."""
     cats = summary["categories"]
     cols = [(key, title + (" †" if key in DETECTOR_CATEGORIES else "")) for key, title in TABLE_COLUMNS if key in cats]
     cells = ["–" if cats[k]["score"] is None else f"{cats[k]['score']:.4f}" for k, _ in cols]
     return (f"| Model | {' | '.join(t for _, t in cols)} |\n|---|{'---|' * len(cols)}\n| {label} | {' | '.join(cells)} |\n\n"
-            f"T2I-CompBench, mode `{summary['mode']}`, chunker `{summary['chunker']}`. † scored with a GenEval "
-            "detector backend instead of UniDet (no port; NC licence): not comparable with published numbers.\n")
+            f"T2I-CompBench, mode `{summary['mode']}`, chunker `{summary['chunker']}`, detections kept above score "
+            f"{summary['score_threshold']}. † scored with a GenEval detector backend instead of UniDet (no port; NC "
+            "licence): not comparable with published numbers.\n")
 
+
+RESCORE_OPTIONS: dict[str, Callable[[Any], Any]] = {"mode": str, "np_num": int, "score_threshold": float}
 
 
 class T2IBenchmark:
     """T2I-CompBench's scoring side in BENCHMARKS: `rgbench runs rescore RUN -o mode=official` re-scores a run
-    from its raw/ records with no model and no image folder."""
+    from its raw/ records with no model and no image folder (also -o np_num=…, -o score_threshold=…)."""
 
     name = "t2i"
     version = SCORER_VERSION
@@ -454,17 +585,22 @@ class T2IBenchmark:
     def rescore(self, run_dir: Path, options: dict[str, Any], out: Path) -> dict[str, Any]:
         import yaml
 
-        unknown = set(options) - {"mode", "np_num"}
+        unknown = set(options) - set(RESCORE_OPTIONS)
         if unknown:
-            raise ValueError(f"T2I re-scoring takes mode= and np_num=, not {', '.join(sorted(unknown))}")
+            raise ValueError(f"T2I re-scoring takes {', '.join(o + '=' for o in RESCORE_OPTIONS)}; "
+                             f"not {', '.join(sorted(unknown))}")
         cfg = T2IConfig(**yaml.safe_load((run_dir / "config.yaml").read_text()))
-        cfg.mode, cfg.np_num = options.get("mode", cfg.mode), int(options.get("np_num", cfg.np_num))
+        for name, cast in RESCORE_OPTIONS.items():
+            setattr(cfg, name, cast(options.get(name, getattr(cfg, name))))
+        if cfg.mode not in rules.MODES:
+            raise ValueError(f"unknown mode '{cfg.mode}'; known: {', '.join(rules.MODES)}")
         chunker = build_chunker(cfg.chunker)
         raw = read_raw(run_dir / "raw")
         per_category = {cat: (entries_from_raw(raw, cat, data), data)
                         for cat, data in ((c, category_data(cfg.prompts, c)) for c in categories_of(cfg))}
         provenance = {"rescored_from": str(run_dir), "scorer_version": SCORER_VERSION, "mode": cfg.mode,
-                      "chunker": chunker.name, "backend": cfg.backend, "prompts": cfg.prompts}
+                      "chunker": chunker.name, "backend": cfg.backend, "prompts": cfg.prompts,
+                      "score_threshold": cfg.score_threshold}
         return write_outputs(out, cfg, per_category, raw, chunker, provenance, {"rescored_from": str(run_dir)})
 
 

@@ -8,6 +8,10 @@ built-in chunker runs. It is written for the val files' patterns: "a green bench
 binding: phrases split at conjunctions), "The red apple was next to the oval plate." (complex: a phrase runs
 from a determiner or a content word to the next preposition, conjunction, verb or punctuation), "two boys"
 (numeracy). Which chunker ran is recorded in every result (`chunker`), since noun chunks decide the questions.
+
+A chunker also tags tokens (`tagged`): spaCy's coarse part of speech, or, built in, NOUN for the last word of
+each noun chunk. The complex category's objects are read from those tags exactly as the official script reads
+spaCy's (`complex_objects`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
+
+Tagged = list[tuple[str, str]]  # (token text, coarse part of speech as spaCy's `pos_`: NOUN, PROPN, VERB, …)
 
 DROPPED_CHUNKS = ("top", "the side", "the left", "the right")  # the official list, matched on the chunk text
 # corrected mode also drops the other relation words the official list misses ("on the top of", "on the
@@ -33,7 +39,7 @@ PREPOSITIONS = {"on", "of", "in", "at", "with", "under", "above", "below", "near
                 "by", "for", "from", "into", "onto", "over", "through", "across", "against", "along", "around",
                 "between", "beneath", "inside", "outside", "up", "down", "off", "among", "toward", "towards",
                 "underneath", "atop", "upon", "within", "without", "like", "as", "while", "during", "after",
-                "before", "than"}
+                "before", "than", "past", "alongside"}
 CONJUNCTIONS = {"and", "or", "but", "nor", "so", "yet", "while", "where", "which", "who", "that"}
 VERBS = {"is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did",
          "sat", "sits", "sit", "lay", "lies", "lie", "stood", "stands", "stand", "hung", "hangs", "hang",
@@ -44,7 +50,17 @@ VERBS = {"is", "are", "was", "were", "be", "been", "being", "am", "has", "have",
          "seems", "seemed", "appears", "appeared", "covered", "filled", "surrounded", "displayed", "set",
          "draped", "stacked", "parked", "piled", "tucked", "nestled", "scattered", "arranged", "hold", "contains",
          "covers", "fills", "creates", "wears", "carries", "eats", "rides", "flies", "runs", "walks", "chases",
-         "sleeps", "jumps"}
+         "sleeps", "jumps",
+         # irregular past tenses (complex prompts: "the duckling swam next to the swan")
+         "swam", "sank", "ran", "flew", "grew", "fell", "shone", "drove", "rode", "swung", "slept", "crept",
+         "knelt", "clung", "sang", "drank", "ate", "caught", "threw", "wore", "took", "gave", "made", "went",
+         "came", "kept", "sprang", "blew", "drew", "hid"}
+# Words right after a verb that describe the subject rather than name an object ("the sunflower stood tall next
+# to …"); after a verb they start no noun phrase, elsewhere ("a tall tree") they are ordinary modifiers.
+PREDICATIVES = {"tall", "still", "high", "low", "upright", "alone", "close", "proud", "straight", "motionless",
+                "idle", "quiet", "silent", "calm", "steady", "firm", "open", "closed", "empty", "full", "ready"}
+LY_NOUNS = {"jelly", "lily", "belly", "family", "butterfly", "dragonfly", "firefly", "holly", "rally", "ally",
+            "bully", "assembly", "supply", "anomaly", "italy", "fly"}  # "-ly" words that are not adverbs
 PRONOUNS = {"it", "he", "she", "they", "we", "i", "you", "them", "him", "us"}
 PARTICLES = {"out", "away", "back", "together", "apart", "around", "here", "there", "not", "also", "just"}
 BREAKERS = PREPOSITIONS | CONJUNCTIONS | VERBS | PARTICLES
@@ -52,13 +68,18 @@ BREAKERS = PREPOSITIONS | CONJUNCTIONS | VERBS | PARTICLES
 ING_ED_NOUNS = {"painting", "ring", "ceiling", "building", "earring", "seating", "flooring", "meeting", "watering",
                 "swing", "sapling", "king", "thing", "evening", "morning", "clothing", "string", "wing", "spring",
                 "wedding", "pudding", "frosting", "icing", "railing", "lighting", "stocking", "engineering", "bed",
-                "sled", "shed", "seed", "feed", "reed", "weed", "steed", "bread", "led"}
+                "sled", "shed", "seed", "feed", "reed", "weed", "steed", "bread", "led", "duckling", "seedling",
+                "dumpling", "sibling", "gosling", "starling", "fledgling", "yearling", "darling", "rocking",
+                "dining", "living"}
 
 
 class Chunker(Protocol):
     name: str
 
     def noun_chunks(self, text: str) -> list[str]:
+        ...
+
+    def tagged(self, text: str) -> Tagged:
         ...
 
 
@@ -74,26 +95,46 @@ class BuiltinChunker:
     name = "builtin"
 
     def noun_chunks(self, text: str) -> list[str]:
-        chunks: list[list[str]] = []
-        current: list[str] = []
         tokens = words(text)
-        for i, tok in enumerate(tokens):
-            low = tok.lower()
-            if tok == "," and current and i + 1 < len(tokens) and tokens[i + 1].lower() not in BREAKERS | DETERMINERS:
-                current.append(tok)  # "the towering, majestic elephants"
-                continue
-            if low in BREAKERS or not tok[0].isalnum() or verb_form(low, current):
-                current = _close(chunks, current)
-                continue
-            if low in PRONOUNS:
-                current = _close(chunks, current)
-                chunks.append([tok])
-                continue
-            if low in DETERMINERS and current and current[-1].lower() not in NUMBER_WORDS:
-                current = _close(chunks, current)
-            current.append(tok)
-        _close(chunks, current)
-        return [_join(c) for c in chunks if not all(w.lower() in DETERMINERS for w in c)]
+        return [_join([tokens[i] for i in span]) for span in chunk_spans(tokens)]
+
+    def tagged(self, text: str) -> Tagged:
+        """NOUN for the last word of each noun chunk (its head; pronouns excluded), X for every other token: no
+        PROPN, so the official proper-noun fallback never applies."""
+        tokens = words(text)
+        heads = {span[-1] for span in chunk_spans(tokens) if tokens[span[-1]].lower() not in PRONOUNS}
+        return [(tok, "NOUN" if i in heads else "X") for i, tok in enumerate(tokens)]
+
+
+def chunk_spans(tokens: list[str]) -> list[list[int]]:
+    """The built-in chunker's noun phrases as lists of token indices."""
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    verbs: set[int] = set()  # tokens read as verbs
+    for i, tok in enumerate(tokens):
+        low = tok.lower()
+        if tok == "," and current and i + 1 < len(tokens) and tokens[i + 1].lower() not in BREAKERS | DETERMINERS:
+            current.append(i)  # "the towering, majestic elephants"
+            continue
+        if low in VERBS or verb_form(low, [tokens[j] for j in current]):
+            verbs.add(i)
+        if low in BREAKERS or not tok[0].isalnum() or i in verbs or (i - 1 in verbs and predicative(low)):
+            current = _close(chunks, current, tokens)
+            continue
+        if low in PRONOUNS:
+            current = _close(chunks, current, tokens)
+            chunks.append([i])
+            continue
+        if low in DETERMINERS and current and tokens[current[-1]].lower() not in NUMBER_WORDS:
+            current = _close(chunks, current, tokens)
+        current.append(i)
+    _close(chunks, current, tokens)
+    return [c for c in chunks if not all(tokens[i].lower() in DETERMINERS for i in c)]
+
+
+def predicative(word: str) -> bool:
+    """An adjective or "-ly" adverb that, right after a verb ("stood tall", "sat quietly"), starts no noun phrase."""
+    return word in PREDICATIVES or (len(word) > 4 and word.endswith("ly") and word not in LY_NOUNS)
 
 
 def verb_form(word: str, current: list[str]) -> bool:
@@ -106,8 +147,8 @@ def verb_form(word: str, current: list[str]) -> bool:
     return after_content or (word.endswith("ing") and not current)
 
 
-def _close(chunks: list[list[str]], current: list[str]) -> list[str]:
-    while current and current[-1] == ",":
+def _close(chunks: list[list[int]], current: list[int], tokens: list[str]) -> list[int]:
+    while current and tokens[current[-1]] == ",":
         current = current[:-1]
     if current:
         chunks.append(current)
@@ -129,6 +170,9 @@ class SpacyChunker:
 
     def noun_chunks(self, text: str) -> list[str]:
         return [chunk.text for chunk in self.nlp(text).noun_chunks]
+
+    def tagged(self, text: str) -> Tagged:
+        return [(tok.text, tok.pos_) for tok in self.nlp(text)]
 
 
 @lru_cache(maxsize=1)
@@ -180,6 +224,46 @@ def spatial_objects(prompt: str, chunker: Chunker) -> tuple[str, str] | None:
         return None
     a, b = head(chunks[0]), head(chunks[-1])
     return tuple("person" if w in PERSON_WORDS else w for w in (a, b))  # type: ignore[return-value]
+
+
+# The relation phrases the official `--complex` object reader looks for (a list apart from RELATIONS_2D: it lacks
+# "on the top of" / "on the bottom of", so those prompts get no objects and score 0 there). Corrected mode adds
+# them, so every relation the position rule knows has its objects.
+COMPLEX_PREPOSITIONS = {
+    "official": ("on top of", "on bottom of", "on the left", "on the right", "next to", "on side of", "near"),
+    "corrected": ("on top of", "on bottom of", "on the left", "on the right", "next to", "on side of", "near",
+                  "on the top", "on the bottom")}
+
+
+def complex_objects(tagged: Tagged, mode: str = "corrected") -> tuple[str, str] | None:
+    """The two objects of a complex spatial prompt, read as the official `--complex` script reads spaCy's tags: at
+    each relation phrase (3, 2, then 1 tokens), the nearest NOUN or PROPN before it and the first NOUN after it
+    (none: the first PROPN that ends a run of them, never the last token); exactly two found, else None. Then
+    girl / boy / man / woman → person. Official keeps the token's case; corrected lower-cases it (labels are
+    lower-case)."""
+    texts, tags = [t for t, _ in tagged], [p for _, p in tagged]
+    relations = COMPLEX_PREPOSITIONS[mode]
+    found: list[str] = []
+    for i in range(len(texts)):
+        k = next((n for n in (3, 2, 1) if " ".join(texts[i:i + n]) in relations), None)  # a short tail span counts as 3
+        if k is not None:
+            found += _noun_before(texts, tags, i) + _noun_after(texts, tags, i + k)
+    if len(found) != 2:
+        return None
+    pair = [w.lower() for w in found] if mode == "corrected" else found
+    return tuple("person" if w in PERSON_WORDS else w for w in pair)  # type: ignore[return-value]
+
+
+def _noun_before(texts: list[str], tags: list[str], i: int) -> list[str]:
+    return next(([texts[j]] for j in range(i - 1, -1, -1) if tags[j] in ("NOUN", "PROPN")), [])
+
+
+def _noun_after(texts: list[str], tags: list[str], start: int) -> list[str]:
+    n = len(texts)
+    noun = next(([texts[j]] for j in range(start, n) if tags[j] == "NOUN"), None)
+    if noun is not None or start >= n:
+        return noun or []
+    return next(([texts[j]] for j in range(start, n - 1) if tags[j] == "PROPN" and tags[j + 1] != "PROPN"), [])
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,16 @@ Modes: `official` reproduces the scripts, quirks included; `corrected` (default)
 a choice, and says so in each result:
 * 2D spatial: "on top of" (without "the") matches no branch of the official position rule, so it scores pos 0;
   corrected treats it as "on the top of".
-* Everything else (the < 0.5 zeroing of 2D spatial, 4-decimal rounding of BLIP probabilities, the numeracy
-  weights) is the benchmark's definition and is the same in both modes.
+* Complex objects (`phrases.complex_objects`): the official `--complex` reader has no "on the top of" / "on the
+  bottom of" in its list, so those prompts get no objects (spatial 0), and it keeps a token's case; corrected
+  knows both phrases and lower-cases the objects.
+* Everything else (the < 0.5 zeroing of 2D spatial, 4-decimal rounding of BLIP probabilities and their float32
+  product, the detector's 0.1 score cut, the numeracy weights) is the benchmark's definition and is the same in
+  both modes.
 
-Boxes are in the frame UniDet sees: the image resized so its shorter side is 479 px, its longer side at most
-480 (torchvision `Resize(479, max_size=480)`); the 150-px "next to" constant is in that frame.
+Boxes are in the frame UniDet sees: the image resized by torchvision `Resize(479, max_size=480)`, which gives
+each axis its own integer size (500×333 → 480×319, so x scales by 0.96 and y by 319/333); the 150-px "next to"
+constant is in that frame.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 MODES = ("corrected", "official")
+SCORE_THRESHOLD = 0.1  # UniDet's ROI head keeps detections scoring strictly above this (hard-coded there)
 Box = tuple[float, float, float, float]
 
 
@@ -29,21 +37,32 @@ def round4(x: float) -> float:
 # ---------------------------------------------------------------- attribute binding (BLIP-VQA)
 def attribute_score(p_yes: Sequence[float], np_num: int = 8) -> float:
     """Product of the first `np_num` questions' P(yes), each rounded to 4 decimals first, the product rounded
-    again (missing questions count as 1)."""
-    product = 1.0
+    again (missing questions count as 1). The official multiplies in a float32 tensor, so the running product
+    is rounded to float32 after every factor: 0.25 · 0.1338 is 0.03344999… in float32 ("0.0334"), 0.03345 in
+    float64 ("0.0335")."""
+    product = np.float32(1.0)
     for p in p_yes[:np_num]:
-        product *= round4(p)
-    return round4(product)
+        product = np.float32(product * np.float32(round4(p)))  # float32 · float32 → float32, as on the GPU
+    return round4(float(product))
 
 
 # ---------------------------------------------------------------- 2D spatial (UniDet rules, GenEval detector here)
-def unidet_frame(size: tuple[int, int]) -> float:
-    """Scale factor from image pixels to UniDet's frame (shorter side 479, longer side at most 480)."""
+def unidet_size(size: tuple[int, int], short: int = 479, max_size: int = 480) -> tuple[int, int]:
+    """(width, height) of an image after torchvision `Resize(479, max_size=480)`: the shorter side to 479, the
+    longer to int(479 · long / short); when that passes 480, the longer side is 480 and the shorter
+    int(480 · 479 / that), both truncated to integers."""
     w, h = size
-    scale = 479 / min(w, h)
-    if max(w, h) * scale > 480:
-        scale = 480 / max(w, h)
-    return scale
+    lo, hi = min(w, h), max(w, h)
+    new_lo, new_hi = short, int(short * hi / lo)
+    if new_hi > max_size:
+        new_lo, new_hi = int(max_size * new_lo / new_hi), max_size
+    return (new_lo, new_hi) if w <= h else (new_hi, new_lo)
+
+
+def unidet_scales(size: tuple[int, int]) -> tuple[float, float]:
+    """Per-axis factors (x, y) from image pixels to UniDet's frame: 500×333 → (480/500, 319/333)."""
+    new_w, new_h = unidet_size(size)
+    return new_w / size[0], new_h / size[1]
 
 
 def iou(a: Box, b: Box) -> float:
@@ -79,6 +98,11 @@ class Found:
     label: str
     score: float
     box: Box  # UniDet frame
+
+
+def confident(detections: Sequence[Found], threshold: float = SCORE_THRESHOLD) -> list[Found]:
+    """The detections UniDet would return: score strictly above `threshold` (0.1 exactly is dropped)."""
+    return [d for d in detections if d.score > threshold]
 
 
 def first_match(name: str, detections: Sequence[Found]) -> Found | None:
