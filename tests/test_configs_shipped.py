@@ -4,7 +4,7 @@
 from rgbench.catalog import load_catalog
 from rgbench.config import CONFIG_SCHEMAS, PRESET_DIR, load_config
 
-EXPECTED_PRESETS = 14
+EXPECTED_PRESETS = 15
 
 
 def test_every_preset_loads():
