@@ -4,7 +4,8 @@ it; `targets.md` in the reproduction keeps it). These are goals to report, never
     plan following   the SFT model's images follow its own plan per object (cell + colour + shape) ≥ 0.8, and
                      its images follow gold plans ≥ 0.9 (from plans/plans.json)
     orderings        toy GenEval overall over the seeds: base in 0.40–0.65; SFT ≥ base + 0.05; SFT + GRPO > SFT;
-                     RL without SFT < SFT + GRPO; small judge < large judge (means; std shown)
+                     RL without SFT < SFT + GRPO; small judge < large judge (means; std shown, and a note where the
+                     difference is within one std: the seeds do not resolve that ordering)
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ class Target:
     name: str
     measured: str  # the numbers, as text
     met: bool | None  # None: not measured in this reproduction
+    note: str = ""  # e.g. that an ordering's difference is within the seeds' spread
+
+    def verdict(self) -> str:
+        mark = {True: "met", False: "missed", None: "not measured"}[self.met]
+        return f"{mark} ({self.note})" if self.note else mark
 
     def line(self) -> str:
-        mark = {True: "met", False: "MISSED", None: "not measured"}[self.met]
-        return f"{self.name}: {self.measured} — {mark}"
+        return f"{self.name}: {self.measured} — {self.verdict()}"
 
 
 def geneval_overall(root: Path, summary: Mapping[str, Any], label: str, bench: str = "toy-geneval") -> list[float]:
@@ -58,7 +63,18 @@ def ordering(name: str, scores: Mapping[str, list[float]], labels: Sequence[str]
         return Target(name, "–", None)
     means = [statistics.fmean(scores[label]) for label in labels]
     measured = ", ".join(f"{label} {mean_std(scores[label])}" for label in labels)
-    return Target(name, measured, holds(means))
+    return Target(name, measured, holds(means), spread_note(scores, labels))
+
+
+def spread_note(scores: Mapping[str, list[float]], labels: Sequence[str]) -> str:
+    """For a comparison of two models over several seeds: say when the difference of the means is smaller than the
+    larger of their sample stds (the ordering is then not resolved by these seeds)."""
+    if len(labels) != 2 or any(len(scores[label]) < 2 for label in labels):
+        return ""
+    a, b = (scores[label] for label in labels)
+    diff = statistics.fmean(b) - statistics.fmean(a)
+    spread = max(statistics.stdev(a), statistics.stdev(b))
+    return f"difference {diff:+.3f} is within one std ({spread:.3f})" if abs(diff) < spread else ""
 
 
 def toy_targets(root: Path, main: str = "main", no_sft: str = "no-sft", small: str = "small-judge") -> list[Target]:
@@ -81,5 +97,5 @@ def toy_targets(root: Path, main: str = "main", no_sft: str = "no-sft", small: s
 def targets_markdown(targets: Sequence[Target]) -> str:
     lines = ["**Targets of the toy paper (goals reported, never tuned for)**", "", "| target | measured | |",
              "|---|---|---|"]
-    lines += [f"| {t.name} | {t.measured} | {({True: 'met', False: 'missed', None: '–'})[t.met]} |" for t in targets]
+    lines += [f"| {t.name} | {t.measured} | {t.verdict()} |" for t in targets]
     return "\n".join(lines) + "\n"
