@@ -44,6 +44,19 @@ def test_every_grpo_preset_builds_its_entropy_control_and_names_known_rewards():
     assert all(load_config("grpo", n).train.logit_clamp is None for n in presets("grpo") if n.startswith("toy"))
 
 
+def test_toy_grpo_presets_train_on_kept_and_the_paper_preset_stops_as_verl():
+    """A step whose filter runs out of generation batches: the toy reproduction trains on the groups kept (its judge
+    often gives a whole group one reward), the paper preset and the default stop the run as verl does."""
+    from rgbench.config import presets
+    from rgbench.train.grpo import GRPOOptions
+
+    load_catalog()
+    modes = {name: load_config("grpo", name).train.on_filter_exhausted for name in presets("grpo")}
+    assert modes.pop("paper") == "error" and GRPOOptions().on_filter_exhausted == "error"
+    assert len(modes) == 6 and all(name.startswith("toy") for name in modes)
+    assert set(modes.values()) == {"train_on_kept"}, modes
+
+
 def test_every_reproduce_preset_names_existing_training_presets():
     from rgbench.config import presets
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 
 import pytest
 import torch
@@ -11,7 +12,14 @@ import torch
 from rgbench.policy.generate import GenerationOptions
 from rgbench.results import read_json, read_jsonl
 from rgbench.toy.policy import build_toy_policy
-from rgbench.train.grpo import AdaptiveEntropyOptions, EntropyOptions, GRPOOptions, GRPOTrainer
+from rgbench.train import grpo
+from rgbench.train.grpo import (
+    AdaptiveEntropyOptions,
+    EntropyOptions,
+    FilterExhausted,
+    GRPOOptions,
+    GRPOTrainer,
+)
 from rgbench.train.judges import Verdict
 from rgbench.train.leakage import leakage_warnings
 from tests.helpers.cli import invoke
@@ -37,6 +45,16 @@ class ConstantJudge:
         return [Verdict(1.0, "\\boxed{1}") for _ in images]
 
 
+class FirstOnlyJudge:
+    """Reward 1 for the first image of each call, 0 for the rest: of a generation batch's groups only the first
+    varies, so one group is kept per batch."""
+
+    name = "first-only"
+
+    def judge(self, prompts, images):
+        return [Verdict(float(i == 0), "first") for i in range(len(images))]
+
+
 def options(**kw) -> GRPOOptions:
     base = dict(steps=2, prompts_per_step=2, samples_per_prompt=4, mini_batch_prompts=1, micro_batch=4, lr=1e-3,
                 max_generation_batches=3, generation=GenerationOptions(cot=True, cfg_weight=1.0, max_cot_tokens=6),
@@ -60,22 +78,81 @@ def test_one_step_collects_updates_and_reports():
         assert abs(sum(g.advantages)) < 1e-5 and len(set(g.rewards)) > 1
     assert row["h_text"] > 0 and row["h_image"] > 0 and row["alpha_text"] != 0 and row["alpha_image"] != 0
     assert 0 <= row["clip_fraction"] <= 1 and row["grad_norm"] > 0 and row["kl"] is None
+    assert row["short_step"] is False
     assert not torch.equal(before, weights(policy))  # two optimiser steps (mini-batches of one prompt)
+
+
+def test_an_exhausted_filter_stops_the_run_by_default_as_verl():
+    trainer = GRPOTrainer(build_toy_policy(), PROMPTS, ConstantJudge(), options())
+    with pytest.raises(FilterExhausted, match=r"step 1: .* kept 0 of the 2 .* after 3 generation batches "
+                       r"\(train.max_generation_batches=3\).*train.on_filter_exhausted=train_on_kept"):
+        trainer.train_step()
+    partial = GRPOTrainer(build_toy_policy(), PROMPTS, FirstOnlyJudge(), options(max_generation_batches=1))
+    with pytest.raises(FilterExhausted, match="kept 1 of the 2 .* after 1 generation batches"):
+        partial.collect()
+    with pytest.raises(ValueError, match="on_filter_exhausted 'train-on-kept' is not one of"):
+        GRPOTrainer(build_toy_policy(), PROMPTS, CoinJudge(), options(on_filter_exhausted="train-on-kept"))
+
+
+def test_train_on_kept_trains_on_fewer_groups_and_marks_the_step_short():
+    policy = build_toy_policy()
+    trainer = GRPOTrainer(policy, PROMPTS, FirstOnlyJudge(),
+                          options(max_generation_batches=1, on_filter_exhausted="train_on_kept"))
+    before = weights(policy)
+    row, collected = trainer.train_step()
+    assert row["kept_groups"] == 1 and row["generated_groups"] == 2 and row["short_step"] is True
+    assert collected.kept[0].rewards == [1.0, 0.0, 0.0, 0.0] and row["pg_loss"] is not None
+    assert not torch.equal(before, weights(policy))  # one mini-batch of the one kept group
 
 
 def test_constant_rewards_are_all_filtered_and_nothing_is_updated():
     policy = build_toy_policy()
-    trainer = GRPOTrainer(policy, PROMPTS, ConstantJudge(), options())
+    trainer = GRPOTrainer(policy, PROMPTS, ConstantJudge(), options(on_filter_exhausted="train_on_kept"))
     before = weights(policy)
     row, collected = trainer.train_step()
-    assert row["kept_groups"] == 0 and row["generation_batches"] == 3  # the bound on refills
-    # refill sizes: 2 prompts, then 2^(bit_length(2)+1) = 8 capped at prompts_per_step = 2
+    assert row["kept_groups"] == 0 and row["generation_batches"] == 3 and row["short_step"]  # the bound on refills
+    # refill sizes: 2 prompts, then min(max(world 1, 2^(bit_length(2)+1) = 8), prompts_per_step 2) = 2
     assert len(collected.groups) == 6 and row["pg_loss"] is None
     assert torch.equal(before, weights(policy))
     unfiltered = GRPOTrainer(build_toy_policy(), PROMPTS, ConstantJudge(), options(filter_groups=False))
     row, _ = unfiltered.train_step()
     assert row["kept_groups"] == 2 and row["generation_batches"] == 1
     assert row["pg_loss"] == pytest.approx(0.0, abs=1e-7)  # zero advantages: no policy-gradient signal
+
+
+def test_logged_clip_stats_average_the_micro_batches(monkeypatch):
+    """clip_fraction / approx_kl are means of per-micro-batch token means (verl); the _pooled fields pool tokens."""
+    seen = []
+
+    def recording(*args, **kw):
+        terms = grpo_ppo_clip_terms(*args, **kw)
+        seen.append(terms.counts.clone())
+        return terms
+
+    grpo_ppo_clip_terms = grpo.ppo_clip_terms
+    monkeypatch.setattr(grpo, "ppo_clip_terms", recording)
+    trainer = GRPOTrainer(build_toy_policy(), PROMPTS, CoinJudge(), options(micro_batch=2))
+    row, _ = trainer.train_step()
+    assert len(seen) == 4  # 2 mini-batches of one group × 2 micro-batches of 2 sequences
+    n = [float(c[3]) for c in seen]  # trained tokens per micro-batch
+    per_micro_kl = [float(c[2]) / k for c, k in zip(seen, n)]
+    assert row["approx_kl"] == pytest.approx(sum(per_micro_kl) / 4)
+    assert row["approx_kl_pooled"] == pytest.approx(sum(float(c[2]) for c in seen) / sum(n))
+    assert row["clip_fraction"] == pytest.approx(sum(float(c[0]) / k for c, k in zip(seen, n)) / 4)
+    assert row["clip_fraction_pooled"] == pytest.approx(sum(float(c[0]) for c in seen) / sum(n))
+    assert len(set(n)) > 1 and row["approx_kl"] != pytest.approx(row["approx_kl_pooled"])  # the two differ here
+
+
+def test_alpha_text_steps_on_micro_batches_without_text_tokens():
+    """No CoT (image-only GRPO): no text slot is trained, verl's masked mean gives H_text = 0 and α_text still takes
+    its Adam step each micro-batch: target 0.5 above 0 → two steps of lr = 5e-5 down, α_text = sinh(−1e-4)."""
+    trainer = GRPOTrainer(build_toy_policy(), PROMPTS, CoinJudge(),
+                          options(generation=GenerationOptions(cot=False, cfg_weight=1.0),
+                                  on_filter_exhausted="train_on_kept"))
+    row, collected = trainer.train_step()
+    assert row["kept_groups"] == 2 and all(r == [] for g in collected.kept for r in g.response_text_ids)
+    assert row["h_text"] is None and row["h_image"] > 0
+    assert row["alpha_text"] == pytest.approx(math.sinh(-1e-4), rel=1e-6)  # 2 mini-batches × 1 micro-batch
 
 
 def test_begin_of_image_can_be_left_out_of_the_loss():

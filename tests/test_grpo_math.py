@@ -1,5 +1,5 @@
 """GRPO arithmetic by hand: advantages, the group filter and its refill size, the clipped loss, token averaging,
-k3 KL, and each entropy control's direction."""
+the logged clip statistics, k3 KL, and each entropy control's direction."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rgbench.train.entropy_control import (
     build_entropy_control,
     entropies,
 )
-from rgbench.train.policy_loss import k3_kl, ppo_clip_loss
+from rgbench.train.policy_loss import clip_metrics, k3_kl, ppo_clip_loss, ppo_clip_terms
 
 
 def test_group_advantages_by_hand():
@@ -46,6 +46,15 @@ def test_single_sample_groups_keep_raw_reward():
 @pytest.mark.parametrize("missing, world, expected", [(1, 1, 4), (3, 1, 8), (4, 1, 16), (20, 1, 32), (1, 8, 8)])
 def test_refill_is_a_power_of_two_at_least_twice_the_missing(missing, world, expected):
     assert refill_prompts(missing, world, cap=32) == expected
+
+
+@pytest.mark.parametrize("missing, world, cap, expected", [
+    (1, 4, 2, 2),  # 2^(bit_length(1)+1) = 4; max(world 4, 4) = 4; min(4, batch 2) = 2 (max-outside gave 4)
+    (3, 16, 8, 8),  # 2^(bit_length(3)+1) = 8; max(16, 8) = 16; min(16, 8) = 8 (max-outside gave 16)
+])
+def test_refill_caps_at_the_prompt_batch_after_the_world_size_as_verl(missing, world, cap, expected):
+    """verl's RayPPOTrainer.fit: num_to_gen = max(world, 1 << (bl + 1)), then min(num_to_gen, train_batch_size)."""
+    assert refill_prompts(missing, world, cap=cap) == expected
 
 
 def test_clipped_loss_by_hand():
@@ -87,6 +96,22 @@ def test_token_mean_weighs_long_sequences_more_than_sequence_mean():
         ppo_clip_loss(logp, old, adv, mask, aggregation="token-meen")
 
 
+def test_logged_clip_stats_are_means_of_per_micro_batch_values_as_verl():
+    # micro-batch a: 1 row × 2 tokens, A = +1, log-ratios 0.5 and 0: ratio e^0.5 = 1.65 is clipped at 1.2, ratio 1 is
+    # not → clip fraction 1/2; approx KL = mean(old − new) = (−0.5 + 0) / 2 = −0.25
+    a = ppo_clip_terms(torch.tensor([[0.5, 0.0]]), torch.zeros(1, 2), torch.tensor([1.0]), torch.ones(1, 2) > 0)
+    # micro-batch b: 2 rows × 3 tokens, A = +1, log-ratios 0.1, 0.1 and zeros: e^0.1 = 1.105 < 1.2, nothing clipped
+    # → clip fraction 0/6; approx KL = (−0.1 − 0.1) / 6 = −1/30
+    b = ppo_clip_terms(torch.tensor([[0.1, 0.1, 0.0], [0.0, 0.0, 0.0]]), torch.zeros(2, 3), torch.tensor([1.0, 1.0]),
+                       torch.ones(2, 3) > 0)
+    m = clip_metrics([a.counts, b.counts])
+    assert m["clip_fraction"] == pytest.approx((1 / 2 + 0) / 2)  # 0.25: each micro-batch weighs the same
+    assert m["approx_kl"] == pytest.approx((-0.25 - 1 / 30) / 2)  # −0.141667
+    assert m["clip_fraction_pooled"] == pytest.approx(1 / 8)  # 1 clipped of 8 tokens
+    assert m["approx_kl_pooled"] == pytest.approx((-0.5 - 0.2) / 8)  # −0.0875
+    assert clip_metrics([]) == dict.fromkeys(m)
+
+
 def test_k3_kl_by_hand():
     logp = torch.tensor([[-1.0, -2.0]])
     ref = torch.tensor([[-1.0, -1.0]])
@@ -121,12 +146,25 @@ def test_adaptive_moves_toward_penalty_above_target_and_bonus_below():
     assert float(loss) == pytest.approx(a["text"] * 3.0 + a["image"] * 6.0)
 
 
-def test_adaptive_is_clamped_and_skips_missing_modalities():
+def test_adaptive_is_clamped():
     ctl = AdaptiveEntropyControl(lr=1e-2, bound=5e-3)
     for _ in range(50):
-        ctl.update(h(None, 9.0))
+        ctl.update(h(1.0, 9.0))  # text below its target 2.0, image above 7.0
     a = ctl.coefficients()
-    assert a["image"] == pytest.approx(5e-3) and a["text"] == 0.0
+    assert a["image"] == pytest.approx(5e-3) and a["text"] == pytest.approx(-5e-3)
+
+
+def test_adaptive_steps_with_zero_entropy_when_a_micro_batch_has_no_text_token():
+    """verl's masked mean over an empty mask is 0 / (0 + 1e-8) = 0 and its coefficient steps on that: with target
+    2.0, ∂J/∂ψ = −cosh ψ·(0 − 2) = 2 cosh ψ > 0, and Adam's first steps on a constant-sign gradient are lr each
+    (m̂ / √v̂ = 1): ψ = −5e-5, then −1e-4."""
+    ctl = AdaptiveEntropyControl(target_text=2.0, target_image=7.0, lr=5e-5)
+    ctl.update(h(None, 7.0))  # no text slot; image exactly at its target: gradient 0, Adam step 0
+    assert ctl.coefficients()["text"] == pytest.approx(math.sinh(-5e-5), rel=1e-6)
+    assert ctl.coefficients()["image"] == 0.0
+    ctl.update(h(None, 7.0))
+    assert ctl.coefficients()["text"] == pytest.approx(math.sinh(-1e-4), rel=1e-6)
+    assert float(ctl.loss(h(None, 7.0))) == pytest.approx(0.0)  # α_text·0 + 0·7: no text term in the loss
 
 
 def test_adaptive_state_round_trip_continues_identically():

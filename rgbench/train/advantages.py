@@ -30,7 +30,8 @@ def informative_groups(rewards: torch.Tensor) -> torch.Tensor:
 
 def refill_prompts(missing: int, world_size: int = 1, cap: int = 32) -> int:
     """How many prompts the next generation batch draws when `missing` informative groups are still needed:
-    the official 2^(bit_length(missing) + 1), at least `world_size` (each rank gets one), at most `cap`."""
+    verl's min(max(world_size, 2^(bit_length(missing) + 1)), cap), cap = the prompt batch. The cap is applied last,
+    so a prompt batch smaller than the world gives ranks without a prompt (1 missing, world 4, cap 2 → 2)."""
     if missing <= 0:
         raise ValueError("nothing is missing")
-    return max(world_size, min(cap, 2 ** (missing.bit_length() + 1)))
+    return min(max(world_size, 2 ** (missing.bit_length() + 1)), cap)

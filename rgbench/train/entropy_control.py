@@ -131,10 +131,13 @@ class AdaptiveEntropyControl:
         return total
 
     def update(self, h: Entropies) -> None:
+        """One Adam step per modality. A micro-batch without a slot of a kind (e.g. empty CoTs with
+        `<begin_of_image>` untrained) steps with H = 0, as verl: its masked mean Σ(H·0) / (0 + 1e-8) is 0, and
+        `adaptive_entropy_coeff.update` steps on whatever it is given."""
         for m in MODALITIES:
             value = h.value(m)
             if value is None:
-                continue
+                value = 0.0  # verl_F.masked_mean over an empty mask
             psi = self.psi[m]
             psi.grad = (-torch.cosh(psi.detach()) * (value - self.targets[m])).reshape(psi.shape)  # ∂J/∂ψ
             self.optimizers[m].step()

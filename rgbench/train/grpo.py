@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import torch
@@ -38,10 +38,17 @@ from rgbench.train.checkpoint import load_checkpoint, save_checkpoint
 from rgbench.train.distributed import DistContext, all_reduce_sum, full_value, shard
 from rgbench.train.entropy_control import EntropyControl, build_entropy_control, entropies_from, entropy_sums
 from rgbench.train.judges import Judge
-from rgbench.train.policy_loss import ClipStats, k3_kl, masked_sum, ppo_clip_terms
+from rgbench.train.policy_loss import clip_metrics, k3_kl, masked_sum, ppo_clip_terms
 from rgbench.train.sft import freeze_unused
 
 STATE_FILE = "grpo_state.pt"
+
+OnFilterExhausted = Literal["error", "train_on_kept"]
+
+
+class FilterExhausted(ValueError):
+    """The group filter used every allowed generation batch and kept fewer groups than a step needs (verl raises a
+    ValueError there too, so the command line reports it as one error line)."""
 
 
 def rollout_options() -> GenerationOptions:
@@ -101,6 +108,10 @@ class GRPOOptions:
     kl_coef: float = 0.0  # k3 KL to a frozen copy of the starting policy (off in the release)
     filter_groups: bool = True  # drop groups whose rewards are all equal, refill with new prompts
     max_generation_batches: int = 8  # bound on generation batches per step when filtering
+    # what a step does when that bound is reached with fewer than prompts_per_step informative groups: "error"
+    # stops the run, as verl does (RayPPOTrainer.fit raises); "train_on_kept" updates on the groups kept so far
+    # (possibly none) and marks the step `short_step: true` in the metrics
+    on_filter_exhausted: OnFilterExhausted = "error"
     include_begin_of_image: bool = True  # the release trains <begin_of_image> (ignore_img_start=False)
     rollout_batch: int = 64  # sequences per generate() call (speed only)
     seed: int = 0
@@ -154,10 +165,16 @@ class Collected:
     batches: int
     seconds_rollout: float
     seconds_reward: float
+    needed: int  # groups a full step trains on (prompts_per_step)
 
     @property
     def kept(self) -> list[Group]:
         return [g for g in self.groups if g.kept]
+
+    @property
+    def short(self) -> bool:
+        """Fewer groups kept than a step needs (only under on_filter_exhausted=train_on_kept)."""
+        return len(self.kept) < self.needed
 
 
 class PolicyScorer(torch.nn.Module):
@@ -185,6 +202,9 @@ class GRPOTrainer:
             raise ValueError("the group filter needs at least 2 samples per prompt")
         if opts.micro_batch % self.ctx.world:
             raise ValueError(f"micro_batch {opts.micro_batch} must split evenly over {self.ctx.world} processes")
+        if opts.on_filter_exhausted not in get_args(OnFilterExhausted):
+            raise ValueError(f"on_filter_exhausted {opts.on_filter_exhausted!r} is not one of "
+                             f"{list(get_args(OnFilterExhausted))}")
         self.judge, self.opts = judge, opts
         freeze_unused(policy)
         # the sampler: the policy itself on one process, an unsharded copy (refreshed after each update) under FSDP
@@ -262,7 +282,8 @@ class GRPOTrainer:
         return groups, t1 - t0, t2 - t1
 
     def collect(self) -> Collected:
-        """Generate and judge until `prompts_per_step` informative groups are kept (or the batch bound is hit)."""
+        """Generate and judge until `prompts_per_step` informative groups are kept. When the batch bound is hit
+        first: FilterExhausted (verl), or what was kept under on_filter_exhausted=train_on_kept."""
         o = self.opts
         groups: list[Group] = []
         kept = batches = 0
@@ -281,7 +302,14 @@ class GRPOTrainer:
             batches += 1
             if kept < o.prompts_per_step:
                 draw = refill_prompts(o.prompts_per_step - kept, self.ctx.world, cap=o.prompts_per_step)
-        return Collected(groups, batches, t_roll, t_rew)
+        if kept < o.prompts_per_step and o.on_filter_exhausted == "error":
+            raise FilterExhausted(
+                f"GRPO step {self.step + 1}: the group filter kept {kept} of the {o.prompts_per_step} informative "
+                f"groups (rewards not all equal) a step needs, after {batches} generation batches "
+                f"(train.max_generation_batches={o.max_generation_batches}); verl stops here too. To train on the "
+                f"groups kept, set train.on_filter_exhausted=train_on_kept (a config change: use a new run id); "
+                f"or raise train.max_generation_batches.")
+        return Collected(groups, batches, t_roll, t_rew, o.prompts_per_step)
 
     # ------------------------------------------------------------------ update
     @staticmethod
@@ -332,7 +360,10 @@ class GRPOTrainer:
             plan.append(micros)
         self.policy.train()
         stats: dict[str, list[float]] = {k: [] for k in ("pg_loss", "kl", "h_text", "h_image", "grad_norm")}
-        clip_counts = torch.zeros(4)
+        # per global micro-batch: ClipTerms.counts summed over ranks, [4] each. On one process these are verl's
+        # micro-batches; under torchrun verl logs rank 0's per-GPU micro-batches, rgbench the global ones (so
+        # 2 processes log what 1 does)
+        clip_counts = []
         for _ in range(o.epochs):
             for micros in plan:
                 self.optimizer.zero_grad(set_to_none=True)
@@ -357,10 +388,12 @@ class GRPOTrainer:
                         stats["kl"].append(float(kl_total[0] / kl_total[1].clamp(min=1)))
                     (loss * world / len(micros)).backward()  # × world: FSDP averages gradients over ranks
                     means = entropies_from(total[9:12], counts_all)  # the global micro-batch's mean entropies
-                    mine = entropies_from(h_sums.detach(), h_counts)
-                    self.control.update(means if self.control.sync or not self.ctx.enabled else mine)
+                    if self.control.sync or not self.ctx.enabled:
+                        self.control.update(means)
+                    elif live:  # a rank's own rows; a placeholder row is no micro-batch (verl has none)
+                        self.control.update(entropies_from(h_sums.detach(), h_counts))
                     stats["pg_loss"].append(float(total[8] / units))
-                    clip_counts += total[4:8].cpu()
+                    clip_counts.append(total[4:8].cpu())
                     for m in ("text", "image"):
                         if means.value(m) is not None:
                             stats[f"h_{m}"].append(means.value(m))
@@ -370,9 +403,7 @@ class GRPOTrainer:
                 self.optimizer.step()
         self.policy.eval()
         self._refresh_sampler()
-        clip_stats = ClipStats.from_counts(clip_counts)
-        return {**{k: (sum(v) / len(v) if v else None) for k, v in stats.items()},
-                "clip_fraction": clip_stats.clip_fraction, "approx_kl": clip_stats.approx_kl}
+        return {**{k: (sum(v) / len(v) if v else None) for k, v in stats.items()}, **clip_metrics(clip_counts)}
 
     def _refresh_sampler(self) -> None:
         """Under FSDP: copy the gathered updated weights into every rank's sampling copy (a collective)."""
@@ -404,6 +435,8 @@ class GRPOTrainer:
             "h_text": upd.get("h_text"), "h_image": upd.get("h_image"),
             "alpha_text": alpha["text"], "alpha_image": alpha["image"],
             "clip_fraction": upd.get("clip_fraction"), "approx_kl": upd.get("approx_kl"),
+            "clip_fraction_pooled": upd.get("clip_fraction_pooled"), "approx_kl_pooled": upd.get("approx_kl_pooled"),
+            "short_step": collected.short,
             "kl": upd.get("kl"), "pg_loss": upd.get("pg_loss"), "grad_norm": upd.get("grad_norm"),
             "lr": self.optimizer.param_groups[0]["lr"],
             "cot_tokens": float(np.mean([len(r) for g in collected.groups for r in g.response_text_ids])),

@@ -2,8 +2,10 @@
 
     results/<run-id>/
       config.yaml, meta.json          the resolved config and provenance (run store)
-      metrics.jsonl                   one row per RL step: reward mean/std/accuracy, kept groups, H_text, H_image,
-                                      α_text, α_image, clip fraction, KL, time split rollout/reward/update
+      metrics.jsonl                   one row per RL step: reward mean/std/accuracy, kept groups (short_step: fewer
+                                      than a step needs, under on_filter_exhausted=train_on_kept), H_text, H_image,
+                                      α_text, α_image, clip fraction and approx KL (verl's per-micro-batch means;
+                                      *_pooled over all tokens), KL, time split rollout/reward/update
       rollouts/step_NNNNN.jsonl       every sample of the step: prompt, CoT, reward, advantage, kept, judge text
       validation.jsonl                in-run toy-GenEval scores every `eval_every` steps
       checkpoint/                     model.safetensors + grpo_state.pt, rewritten every `save_every` steps

@@ -6,7 +6,7 @@ slots that hold a trained token (CoT, `<begin_of_image>`, image codes).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -73,6 +73,20 @@ class ClipStats:
     def from_counts(cls, counts: torch.Tensor) -> ClipStats:
         n = float(counts[3].clamp(min=1))
         return cls(float(counts[0]) / n, float(counts[1]) / n, float(counts[2]) / n)
+
+
+def clip_metrics(micro_counts: Sequence[torch.Tensor]) -> dict[str, float | None]:
+    """Each micro-batch's `ClipTerms.counts` [4] → the logged clip statistics. `clip_fraction` and `approx_kl`
+    are verl's: the mean over micro-batches of each micro-batch's token mean (`pg_clipfrac`, `ppo_kl` of
+    `compute_policy_loss`, averaged by `reduce_metrics`), so a short micro-batch weighs as much as a long one;
+    the `_pooled` fields are token means over all micro-batches together."""
+    if not micro_counts:
+        return {"clip_fraction": None, "approx_kl": None, "clip_fraction_pooled": None, "approx_kl_pooled": None}
+    per_micro = [ClipStats.from_counts(c) for c in micro_counts]
+    pooled = ClipStats.from_counts(torch.stack(list(micro_counts)).sum(0))
+    return {"clip_fraction": sum(s.clip_fraction for s in per_micro) / len(per_micro),
+            "approx_kl": sum(s.approx_kl for s in per_micro) / len(per_micro),
+            "clip_fraction_pooled": pooled.clip_fraction, "approx_kl_pooled": pooled.approx_kl}
 
 
 def ppo_clip_terms(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: torch.Tensor,
