@@ -1,5 +1,7 @@
 """T2I-CompBench's formulas and prompt reading, each expectation worked by hand (benchmarks.md §3.3–§3.7)."""
 
+import json
+
 import pytest
 
 from rgbench.t2i import phrases, rules
@@ -214,3 +216,41 @@ def test_numeracy_prompts():
     vocab = phrases.read_vocabulary("dog - dogs\nstop sign - stop signs\ngirl - girls\n")
     got = phrases.numeracy_objects("three stop signs, a dog and two girls", vocab)
     assert [(c.name, c.count) for c in got] == [("stop sign", 3), ("dog", 1), ("person", 2)]
+
+
+# ---------------------------------------------------------------- the shipped spaCy table
+def test_spacy_table_covers_every_shipped_official_prompt():
+    """Every line of every official T2I-CompBench file rgbench ships has spaCy's parse in the table, and the table
+    says which spaCy and model made it."""
+    data = json.loads(phrases.TABLE_FILE.read_text(encoding="utf-8"))
+    folder = phrases.TABLE_FILE.parent / "dataset"
+    shipped = {line.strip() for path in folder.glob("*_val*.txt")
+               for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert shipped and shipped == set(data["parses"])
+    assert data["meta"]["model"] == "en_core_web_sm" and data["meta"]["spacy"].startswith("3.6")
+
+
+def test_shipped_chunker_reads_the_table_and_falls_back_for_other_prompts():
+    chunker = phrases.ShippedChunker(phrases.BuiltinChunker())
+    merged = "a rubber eraser and leather gloves"  # spaCy merges the two into one chunk; the built-in splits them
+    assert chunker.noun_chunks(merged) == ["a rubber eraser and leather gloves"]
+    assert phrases.BuiltinChunker().noun_chunks(merged) == ["a rubber eraser", "leather gloves"]
+    assert phrases.source_of(chunker, merged) == "spacy-en_core_web_sm-3.6.0 (shipped table)"
+    other = "a purple giraffe and a green kettle"  # not a shipped prompt
+    assert chunker.noun_chunks(other) == ["a purple giraffe", "a green kettle"]
+    assert phrases.source_of(chunker, other) == "builtin"
+    # spaCy 3.6 tags "duckling" VERB and "swam" NOUN here, so the official --complex walk, fed spaCy's real tags,
+    # takes "swam" (the built-in tags give "duckling"): the table reproduces what the official script computes
+    duck = "The soft yellow duckling swam next to the sleek black swan."
+    assert phrases.complex_objects(chunker.tagged(duck), "official") == ("swam", "swan")
+    # simple 2D spatial, official: first and last NOUN of spaCy's tags; spaCy does not tag "key" a noun here
+    bee = "a bee on the left of a key"
+    assert phrases.spatial_objects(bee, chunker, "official") == ("bee", "left")
+    assert phrases.spatial_objects(bee, chunker, "corrected") is None  # its chunks: "a bee", "the left" (dropped)
+
+
+def test_toy_prompts_use_the_builtin_chunker_on_every_machine():
+    from rgbench.t2i.evaluate import build_chunker
+
+    assert isinstance(build_chunker("auto", "toy-t2i"), phrases.BuiltinChunker)
+    assert isinstance(build_chunker("auto", "t2i"), phrases.ShippedChunker)

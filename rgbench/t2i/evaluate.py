@@ -74,7 +74,8 @@ class T2IConfig:
     np_num: int = 8
     limit: int | None = None  # first N images per category (in index order)
     shard: str = "0/1"
-    chunker: str = "auto"  # auto (spaCy when installed, else builtin), builtin, spacy
+    chunker: str = "auto"  # auto (official prompts: the shipped spaCy table, other prompts spaCy when installed,
+    # else builtin; toy prompts: builtin), builtin, spacy
     score_threshold: float = rules.SCORE_THRESHOLD  # detections kept: score strictly above (UniDet's hard-coded 0.1)
 
 
@@ -122,9 +123,13 @@ CHUNKERS: dict[str, Callable[[], phrases.Chunker]] = {
     "auto": phrases.default_chunker, "builtin": phrases.BuiltinChunker, "spacy": phrases.SpacyChunker}
 
 
-def build_chunker(name: str) -> phrases.Chunker:
+def build_chunker(name: str, prompt_set: str = "t2i") -> phrases.Chunker:
+    """The chunker a config names. `auto` on the toy prompts is the built-in chunker, on every machine: the toy
+    has no official parse, and spaCy mis-tags its shape words ("a diamond next to a square": square → ADJ)."""
     if name not in CHUNKERS:
         raise ValueError(f"unknown chunker '{name}'; known: {', '.join(CHUNKERS)}")
+    if name == "auto" and prompt_set.startswith("toy"):
+        return phrases.BuiltinChunker()
     return CHUNKERS[name]()
 
 
@@ -165,27 +170,27 @@ class Parse:
 
 
 def _parse_attribute(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
-    return Parse(chunker.name, chunks=phrases.question_chunks(prompt, chunker))
+    return Parse(phrases.source_of(chunker, prompt), chunks=phrases.question_chunks(prompt, chunker))
 
 
 def _parse_non_spatial(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
-    return Parse(chunker.name, clip_text=prompt)
+    return Parse(phrases.source_of(chunker, prompt), clip_text=prompt)
 
 
 def _parse_spatial(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
-    pair = phrases.spatial_objects(prompt, chunker)  # the same rule in both modes
-    found = list(pair) if pair else None
-    return Parse(chunker.name, relation=phrases.relation_2d(prompt), objects={m: found for m in rules.MODES})
+    pairs = {m: phrases.spatial_objects(prompt, chunker, m) for m in rules.MODES}
+    return Parse(phrases.source_of(chunker, prompt), relation=phrases.relation_2d(prompt),
+                 objects={m: list(pair) if pair else None for m, pair in pairs.items()})
 
 
 def _parse_numeracy(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
     counted = [(c.name, c.count) for c in phrases.numeracy_objects(prompt, vocabulary(prompt_set))]
-    return Parse(chunker.name, counted=counted)
+    return Parse(phrases.source_of(chunker, prompt), counted=counted)
 
 
 def _parse_complex(prompt: str, data: CategoryData, chunker: phrases.Chunker, prompt_set: str) -> Parse:
     subset = data.subsets.get(subset_key(prompt), "spatialaction")
-    parse = Parse(chunker.name, chunks=phrases.question_chunks(prompt, chunker), subset=subset)
+    parse = Parse(phrases.source_of(chunker, prompt), chunks=phrases.question_chunks(prompt, chunker), subset=subset)
     if subset in ("action", "spatialaction"):
         parse.clip_text = complex_clip_text(prompt, chunker)
     if subset in ("spatial", "spatialaction"):
@@ -488,7 +493,7 @@ def evaluate_run(run: Run, cfg: T2IConfig, spec: BackendSpec | None = None) -> d
     """Run (or resume) an evaluation of the chosen categories into an open run folder; returns the summary."""
     if cfg.images is None and cfg.raw is None:
         raise ValueError("give an image folder (--images) or an earlier run's raw folder (--raw)")
-    chunker = build_chunker(cfg.chunker)
+    chunker = build_chunker(cfg.chunker, cfg.prompts)
     cats = {cat: category_data(cfg.prompts, cat) for cat in categories_of(cfg)}
     if cfg.raw is not None:
         for name in RAW_LOGS:  # keep the scored records with the run, so it re-scores on its own
@@ -594,7 +599,7 @@ class T2IBenchmark:
             setattr(cfg, name, cast(options.get(name, getattr(cfg, name))))
         if cfg.mode not in rules.MODES:
             raise ValueError(f"unknown mode '{cfg.mode}'; known: {', '.join(rules.MODES)}")
-        chunker = build_chunker(cfg.chunker)
+        chunker = build_chunker(cfg.chunker, cfg.prompts)
         raw = read_raw(run_dir / "raw")
         per_category = {cat: (entries_from_raw(raw, cat, data), data)
                         for cat, data in ((c, category_data(cfg.prompts, c)) for c in categories_of(cfg))}

@@ -16,9 +16,11 @@ spaCy's (`complex_objects`).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 Tagged = list[tuple[str, str]]  # (token text, coarse part of speech as spaCy's `pos_`: NOUN, PROPN, VERB, …)
@@ -175,13 +177,49 @@ class SpacyChunker:
         return [(tok.text, tok.pos_) for tok in self.nlp(text)]
 
 
+TABLE_FILE = Path(__file__).parent / "data" / "spacy_parses.json"
+
+
+class ShippedChunker:
+    """spaCy's parses of every prompt rgbench ships (`data/spacy_parses.json`, written once by
+    scripts/t2i_spacy_table.py with the spaCy and model versions in its meta), and `fallback` for any other prompt.
+    `source(text)` names which of the two parsed a prompt; every parse record carries it."""
+
+    def __init__(self, fallback: Chunker, table_file: Path = TABLE_FILE) -> None:
+        data = json.loads(table_file.read_text(encoding="utf-8"))
+        meta = data["meta"]
+        self.table: dict[str, dict] = data["parses"]
+        self.table_name = f"spacy-{meta['model']}-{meta['model_version']} (shipped table)"
+        self.fallback = fallback
+        self.name = f"{self.table_name} + {fallback.name}"
+
+    def source(self, text: str) -> str:
+        return self.table_name if text.strip() in self.table else self.fallback.name
+
+    def noun_chunks(self, text: str) -> list[str]:
+        entry = self.table.get(text.strip())
+        return list(entry["chunks"]) if entry else self.fallback.noun_chunks(text)
+
+    def tagged(self, text: str) -> Tagged:
+        entry = self.table.get(text.strip())
+        return [(tok, pos) for tok, pos in entry["tagged"]] if entry else self.fallback.tagged(text)
+
+
+def source_of(chunker: Chunker, text: str) -> str:
+    """Which parser a chunker used for this prompt (a table chunker says per prompt)."""
+    source = getattr(chunker, "source", None)
+    return source(text) if source is not None else chunker.name
+
+
 @lru_cache(maxsize=1)
 def default_chunker() -> Chunker:
-    """spaCy when it and its English model are installed, else the built-in chunker."""
+    """The shipped spaCy table for shipped prompts; for others spaCy when it and its English model are installed,
+    else the built-in chunker."""
     try:
-        return SpacyChunker()
+        fallback: Chunker = SpacyChunker()
     except (ImportError, OSError):  # spaCy missing, or its model not installed
-        return BuiltinChunker()
+        fallback = BuiltinChunker()
+    return ShippedChunker(fallback)
 
 
 def question_chunks(prompt: str, chunker: Chunker) -> list[str]:
@@ -216,14 +254,18 @@ def head(chunk: str) -> str:
     return words(chunk)[-1].lower()
 
 
-def spatial_objects(prompt: str, chunker: Chunker) -> tuple[str, str] | None:
-    """The first and the last object of a spatial prompt (the official first / last NOUN; here the heads of the
-    first and last kept noun chunks), with girl / boy / man / woman → person; None with fewer than two."""
-    chunks = [c for c in chunker.noun_chunks(prompt) if c not in DROPPED_CHUNKS and c.lower() not in PRONOUNS]
-    if len(chunks) < 2:
-        return None
-    a, b = head(chunks[0]), head(chunks[-1])
-    return tuple("person" if w in PERSON_WORDS else w for w in (a, b))  # type: ignore[return-value]
+def spatial_objects(prompt: str, chunker: Chunker, mode: str = "corrected") -> tuple[str, str] | None:
+    """The two objects of a spatial prompt, with girl / boy / man / woman → person; None with fewer than two.
+    official: the first and the last token tagged NOUN, as the official script reads spaCy's tags (spaCy tags
+    "key" in "a bee on the left of a key" as no noun, so it compares a bee with "left"); corrected: the heads of
+    the first and last noun chunks that name an object (not "the left", not a pronoun)."""
+    if mode == "official":
+        nouns = [text for text, pos in chunker.tagged(prompt) if pos == "NOUN"]
+        pair = (nouns[0], nouns[-1]) if len(nouns) >= 2 else None
+    else:
+        chunks = [c for c in chunker.noun_chunks(prompt) if c not in DROPPED_CHUNKS and c.lower() not in PRONOUNS]
+        pair = (head(chunks[0]), head(chunks[-1])) if len(chunks) >= 2 else None
+    return None if pair is None else tuple("person" if w in PERSON_WORDS else w for w in pair)  # type: ignore[return-value]
 
 
 # The relation phrases the official `--complex` object reader looks for (a list apart from RELATIONS_2D: it lacks
