@@ -19,7 +19,6 @@ stopped. Presets (`rgbench/configs/reproduce/`): `toy-quick` (minutes, CI), `toy
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -311,10 +310,10 @@ def diagnose_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, d
 
 def plans_stage(images: Path, out: Path, label: str) -> dict[str, Any]:
     """One generation folder's plan diagnosis → out/<label>.jsonl; returns its summary."""
-    from rgbench.toy.plans import diagnose_folder, summarize
+    from rgbench.toy.plans import diagnose_folder, summarize, write_records
 
     records = diagnose_folder(images)
-    write_atomic(out / f"{label}.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    write_records(out / f"{label}.jsonl", records)
     return {"records": str(out / f"{label}.jsonl"), "all": summarize(records)["all"]}
 
 

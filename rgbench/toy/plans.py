@@ -21,7 +21,6 @@ Gold plans (`gold_plan`): the toy's own plan writer applied to a scene that sati
 
 from __future__ import annotations
 
-import json
 import random
 from collections import defaultdict
 from collections.abc import Iterable
@@ -184,6 +183,13 @@ def diagnose_folder(folder: Path, world: WorldConfig | None = None, batch: int =
     return out
 
 
+def write_records(path: Path, records: list[dict[str, Any]]) -> None:
+    """Diagnosis records as JSONL, written atomically."""
+    from rgbench.results import dumps_row, write_atomic
+
+    write_atomic(path, "".join(dumps_row(r) + "\n" for r in records))
+
+
 def write_diagnosis(folders: list[Path], out: Path, labels: list[str] | None = None) -> dict[str, Any]:
     """Diagnose each folder into out/<label>.jsonl; out/plans.md has one table per folder, out/plans.json the
     summaries. Returns {label: summary}."""
@@ -197,7 +203,7 @@ def write_diagnosis(folders: list[Path], out: Path, labels: list[str] | None = N
     for folder, label in zip(folders, labels):
         records = diagnose_folder(folder)
         safe = label.replace("/", "_")
-        write_atomic(out / f"{safe}.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+        write_records(out / f"{safe}.jsonl", records)
         summaries[label] = summarize(records)
         text.append(markdown(summaries[label], f"{label} ({folder})"))
     write_json(out / "plans.json", summaries)
