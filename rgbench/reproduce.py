@@ -328,13 +328,14 @@ def plan_tables(root: Path) -> dict[str, Any]:
         by_label.setdefault(path.stem, []).extend(read_jsonl(path))
     order = sorted(by_label, key=lambda label: (not label.startswith("gold-"), label != "sft", label))
     seeds = len(list((root / "plans").glob("s*")))
-    summaries, tables = {}, {}
+    summaries, tables, texts = {}, {}, []
     for label in order:
         summaries[label] = summarize(by_label[label])
         title = f"Plans of {label} (toy GenEval, {seeds} seed{'s' * (seeds != 1)} pooled)"
-        write_atomic(root / "plans" / f"{label}.md", markdown(summaries[label], title))
+        texts.append(markdown(summaries[label], title))
+        write_atomic(root / "plans" / f"{label}.md", texts[-1])
         tables[f"plans-{label}"] = str(root / "plans" / f"{label}.md")
-    write_atomic(root / "plans" / "plans.md", "\n".join(Path(p).read_text() for p in tables.values()))
+    write_atomic(root / "plans" / "plans.md", "\n".join(texts))
     write_json(root / "plans" / "plans.json", summaries)
     return {"tables": tables, "table": str(root / "plans" / "plans.md")}
 
