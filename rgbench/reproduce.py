@@ -86,6 +86,9 @@ class ReproduceConfig:
     cot_words_min_share: float = 0.2
     ablations: list[AblationSpec] = field(default_factory=list)
     plans: PlanSpec = field(default_factory=PlanSpec)
+    # processes each training kind runs on (torchrun --nproc-per-node); the presets' batch sizes must split over
+    # them (rgbench.train.topology), and `reproduce --check` prints the launch commands with them
+    processes: dict[str, int] = field(default_factory=lambda: {"sft": 1, "grpo": 1})
 
 
 @dataclass

@@ -10,7 +10,6 @@ from rgbench.catalog import load_catalog
 from rgbench.config import load_config
 from rgbench.policy.generate import GenerationOptions, generate
 from rgbench.policy.zoo import open_policy
-from rgbench.runs import config_hash
 from rgbench.toy.checkpoints import STAGES, checkpoint_dir
 
 
@@ -20,10 +19,11 @@ def test_shipped_checkpoint_is_its_preset_trained(stage):
     preset, _ = STAGES[stage]
     folder = checkpoint_dir(stage)
     meta = json.loads((folder / "run_meta.json").read_text())
-    # a changed preset (or SFT config schema) means the shipped weights no longer come from it: rerun
-    # `rgbench toy pretrain --stage <stage>` and commit the new checkpoint
+    # a changed preset means the shipped weights no longer come from it: rerun `rgbench toy pretrain --stage
+    # <stage>` and commit the new checkpoint. The recorded config is read with today's schema (a field added
+    # since takes its default, so the hash, a function of every field, may differ from the recorded one)
     cfg = load_config("sft", preset)
-    assert meta["config_hash"] == config_hash(cfg)
+    assert load_config("sft", folder / "run_config.yaml") == cfg
     assert meta["status"] == "complete" and meta["provenance"]["model"] == cfg.model
     rows = [json.loads(line) for line in (folder / "run_metrics.jsonl").read_text().splitlines()]
     assert rows[-1]["step"] == cfg.train.steps and rows[-1]["loss"] < rows[0]["loss"] / 5

@@ -40,6 +40,7 @@ from rgbench.train.entropy_control import EntropyControl, build_entropy_control,
 from rgbench.train.judges import Judge
 from rgbench.train.policy_loss import clip_metrics, k3_kl, masked_sum, ppo_clip_terms
 from rgbench.train.sft import freeze_unused
+from rgbench.train.topology import grpo_split
 
 STATE_FILE = "grpo_state.pt"
 
@@ -92,7 +93,9 @@ class GRPOOptions:
     prompts_per_step: int = 32  # train_batch_size (informative groups kept per step)
     samples_per_prompt: int = 8  # rollout.n: the group size
     mini_batch_prompts: int = 16  # ppo_mini_batch_size: 2 optimiser steps per RL step
-    micro_batch: int = 16  # sequences per forward/backward inside a mini-batch (gradient accumulation)
+    # sequences per forward/backward on each process (ppo_micro_batch_size_per_gpu): each process accumulates
+    # mini_batch_prompts × samples_per_prompt / processes / micro_batch micro-batches per optimiser step
+    micro_batch: int = 16
     epochs: int = 1  # ppo_epochs: passes over the kept rollouts
     lr: float = 5e-6  # constant, no warmup
     betas: tuple[float, float] = (0.9, 0.999)
@@ -195,13 +198,9 @@ class GRPOTrainer:
     def __init__(self, policy: Policy, prompts: Sequence[tuple[str, str]], judge: Judge, opts: GRPOOptions,
                  ctx: DistContext | None = None) -> None:
         self.ctx = ctx or DistContext()
-        if opts.prompts_per_step % opts.mini_batch_prompts:
-            raise ValueError(f"prompts_per_step {opts.prompts_per_step} must be a multiple of "
-                             f"mini_batch_prompts {opts.mini_batch_prompts}")
+        self.split = grpo_split(opts, self.ctx.world)
         if opts.samples_per_prompt < 2 and opts.filter_groups:
             raise ValueError("the group filter needs at least 2 samples per prompt")
-        if opts.micro_batch % self.ctx.world:
-            raise ValueError(f"micro_batch {opts.micro_batch} must split evenly over {self.ctx.world} processes")
         if opts.on_filter_exhausted not in get_args(OnFilterExhausted):
             raise ValueError(f"on_filter_exhausted {opts.on_filter_exhausted!r} is not one of "
                              f"{list(get_args(OnFilterExhausted))}")
@@ -336,9 +335,9 @@ class GRPOTrainer:
         return mask
 
     def micro_batches(self, groups: Sequence[Group]) -> list[list[tuple[Group, int]]]:
-        """(group, sample) pairs of a mini-batch in global chunks of `micro_batch` sequences."""
+        """(group, sample) pairs of a mini-batch in global micro-batches (`micro_batch` sequences per process)."""
         pairs = [(g, k) for g in groups for k in range(len(g.rewards))]
-        m = self.opts.micro_batch
+        m = self.split.global_micro
         return [pairs[i:i + m] for i in range(0, len(pairs), m)]
 
     def _my_rows(self, micro: list[tuple[Group, int]]) -> tuple[list[tuple[Group, int]], bool]:

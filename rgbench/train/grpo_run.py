@@ -31,6 +31,7 @@ from rgbench.results import JsonlLog, dumps_row, write_atomic, write_json
 from rgbench.train.distributed import DistContext
 from rgbench.train.grpo import STATE_FILE, Collected, GRPOOptions, GRPOTrainer
 from rgbench.train.rewards import RewardTerm, build_reward
+from rgbench.train.topology import grpo_split
 
 
 @dataclass
@@ -95,6 +96,7 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
     from rgbench.train.validation import toy_geneval_validation
 
     ctx = ctx or DistContext()
+    split = grpo_split(cfg.train, ctx.world)  # before any weights load: a config error names its fix
     policy = open_policy(cfg.model, device=str(ctx.device(resolve_device(device))), dtype="fp32")
     prompts = load_prompts(cfg.prompts, cfg.prompt_limit)
     warnings = leakage_warnings([p for _, p in prompts], [t.name for t in cfg.rewards])
@@ -143,4 +145,4 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
             "first_reward": rows[0]["reward_mean"] if rows else None,
             "final_reward": rows[-1]["reward_mean"] if rows else None,
             "validation": validation.rows() if validation is not None else [], "warnings": warnings,
-            "world_size": ctx.world, "model": str(run_dir / "model")}
+            "world_size": ctx.world, "micro_batches_per_process": split.micro_batches, "model": str(run_dir / "model")}

@@ -33,6 +33,7 @@ from rgbench.train.sft_data import (
     collate,
     encode_example,
 )
+from rgbench.train.topology import sft_split
 
 STATE_FILE = "trainer_state.pt"
 
@@ -42,8 +43,11 @@ class SFTOptions:
     """The release's optimiser and schedule (method.md §2) with the batch sizes as knobs."""
 
     steps: int = 100
-    micro_batch: int = 8
-    grad_accum: int = 1
+    micro_batch: int = 8  # sequences per forward on each process (the release's micro_batch_size_per_gpu)
+    grad_accum: int = 1  # micro-batches per optimiser step on each process; leave at 1 when batch_size is set
+    # records per optimiser step over all processes (the release's train_batch_size); the accumulation is then
+    # batch_size / (micro_batch × processes). None: micro_batch × grad_accum × processes (rgbench.train.topology)
+    batch_size: int | None = None
     lr: float = 1e-5
     betas: tuple[float, float] = (0.9, 0.95)
     weight_decay: float = 0.01
@@ -85,8 +89,7 @@ class SFTTrainer:
         if not records:
             raise ValueError("no SFT records")
         self.ctx = ctx or DistContext()
-        if opts.micro_batch % self.ctx.world:
-            raise ValueError(f"micro_batch {opts.micro_batch} must split evenly over {self.ctx.world} processes")
+        self.split = sft_split(opts, self.ctx.world)
         if opts.condition_dropout_pads not in DROPOUT_PADS:
             raise ValueError(f"condition_dropout_pads must be one of {DROPOUT_PADS}, not {opts.condition_dropout_pads!r}")
         self.policy, self.records, self.opts, self.fmt = policy.train(), records, opts, fmt
@@ -113,11 +116,10 @@ class SFTTrainer:
     def micro_batch(self, step: int, micro: int) -> Batch:
         """This process's rows of one global micro-batch (every world-th row from its rank): records by a
         per-epoch permutation; caption style and condition dropout drawn per row."""
-        o = self.opts
-        per_step = o.micro_batch * o.grad_accum
+        o, split = self.opts, self.split
         rows = []
-        for r in range(self.ctx.rank, o.micro_batch, self.ctx.world):
-            slot = step * per_step + micro * o.micro_batch + r
+        for r in range(self.ctx.rank, split.global_micro, self.ctx.world):
+            slot = step * split.batch_size + micro * split.global_micro + r
             epoch, pos = divmod(slot, len(self.records))
             index = self.epoch_order(epoch)[pos]
             example = self.records[index].example(o.augmentation, random.Random(seed_from(o.seed, "prompt", epoch, index)))
@@ -127,13 +129,13 @@ class SFTTrainer:
         return collate(rows, self.policy.ids).to(self.policy.device)
 
     def train_step(self) -> dict[str, float]:
-        """One optimiser step over grad_accum micro-batches; returns its metrics (over the global batch)."""
-        o = self.opts
+        """One optimiser step over the split's micro-batches; returns its metrics (over the global batch)."""
+        o, accum = self.opts, self.split.grad_accum
         self.optimizer.zero_grad(set_to_none=True)
         sums = torch.zeros(5, device=self.policy.device)
         counts = torch.zeros(5, device=self.policy.device)
         losses = []
-        for micro in range(o.grad_accum):
+        for micro in range(accum):
             batch = self.micro_batch(self.step, micro)
             with self._precision():
                 ce = self.model(batch)  # [B, T − 1], fp32 (the CE upcasts its logits)
@@ -142,7 +144,7 @@ class SFTTrainer:
                                      self.ctx)  # [11]: the global micro-batch's CE sums, counts, weighted sum
             trained = reduced[6:10].sum().clamp(min=1)
             # × world: FSDP averages gradients over ranks, so each rank's share of Σ/N_global is scaled back up
-            (terms.weighted * self.ctx.world / trained / o.grad_accum).backward()
+            (terms.weighted * self.ctx.world / trained / accum).backward()
             losses.append((reduced[10] / trained).item())  # micro-batch losses are averaged, as the release does
             sums += reduced[:5]
             counts += reduced[5:10]

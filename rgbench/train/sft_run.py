@@ -26,6 +26,7 @@ from rgbench.results import JsonlLog
 from rgbench.train.distributed import DistContext
 from rgbench.train.sft import STATE_FILE, SFTOptions, SFTTrainer
 from rgbench.train.sft_data import SFT_FORMAT, SFTRecord
+from rgbench.train.topology import sft_split
 
 
 @dataclass
@@ -62,6 +63,7 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
     from rgbench.policy.zoo import open_policy
 
     ctx = ctx or DistContext()
+    split = sft_split(cfg.train, ctx.world)  # before any weights load: a config error names its fix
     dev = ctx.device(resolve_device(device))
     policy = open_policy(cfg.model, device=str(dev), dtype="fp32")
     fmt = policy.spec.prompt if cfg.prompt_format == "policy" else SFT_FORMAT
@@ -84,6 +86,7 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
     export_policy(trainer, cfg, ctx, run_dir / "model")
     rows = metrics.rows() if metrics is not None else []
     return {"steps": trainer.step, "records": len(trainer.records), "world_size": ctx.world,
+            "batch_size": split.batch_size, "grad_accum_per_process": split.grad_accum,
             "first_loss": rows[0]["loss"] if rows else None, "final_loss": rows[-1]["loss"] if rows else None,
             "model": str(run_dir / "model"), **data_versions(cfg)}
 

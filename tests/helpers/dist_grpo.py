@@ -8,6 +8,7 @@ that distributed GRPO checkpoints resume exactly.
 
 import hashlib
 import sys
+from dataclasses import replace
 
 import torch
 from launch import dump_result  # same folder: the script runs from there
@@ -35,13 +36,14 @@ class CoinJudge:
 
 def main(out: str, ckpt: str) -> None:
     ctx = init_distributed(torch.device("cpu"))
-    trainer = GRPOTrainer(build_toy_policy(seed=0), PROMPTS, CoinJudge(), OPTS, ctx)
+    opts = replace(OPTS, micro_batch=OPTS.micro_batch // ctx.world)  # per process: the same global micro-batches
+    trainer = GRPOTrainer(build_toy_policy(seed=0), PROMPTS, CoinJudge(), opts, ctx)
     rows = [{k: v for k, v in trainer.train_step()[0].items() if k not in TIMING} for _ in range(OPTS.steps)]
     state = trainer.export_state()
-    first = GRPOTrainer(build_toy_policy(seed=0), PROMPTS, CoinJudge(), OPTS, ctx)
+    first = GRPOTrainer(build_toy_policy(seed=0), PROMPTS, CoinJudge(), opts, ctx)
     first.train_step()
     first.save(ckpt)
-    second = GRPOTrainer(build_toy_policy(seed=3), PROMPTS, CoinJudge(), OPTS, ctx)
+    second = GRPOTrainer(build_toy_policy(seed=3), PROMPTS, CoinJudge(), opts, ctx)
     second.load(ckpt)
     resumed = {k: v for k, v in second.train_step()[0].items() if k not in TIMING}
     dump_result(ctx, out, state, metrics=rows, resumed=resumed)

@@ -7,6 +7,7 @@ step, to check that distributed checkpoints resume exactly.
 """
 
 import sys
+from dataclasses import replace
 
 import torch
 from launch import dump_result  # same folder: the script runs from there
@@ -24,13 +25,14 @@ OPTS = SFTOptions(steps=3, micro_batch=4, grad_accum=2, lr=3e-3, condition_dropo
 
 def main(out: str, ckpt: str) -> None:
     ctx = init_distributed(torch.device("cpu"))
-    trainer = SFTTrainer(build_toy_policy(seed=0), RECORDS, OPTS, ctx=ctx)
+    opts = replace(OPTS, micro_batch=OPTS.micro_batch // ctx.world)  # per process: the same global micro-batches
+    trainer = SFTTrainer(build_toy_policy(seed=0), RECORDS, opts, ctx=ctx)
     losses = [trainer.train_step() for _ in range(OPTS.steps)]
     state = trainer.export_state()
-    first = SFTTrainer(build_toy_policy(seed=0), RECORDS, OPTS, ctx=ctx)
+    first = SFTTrainer(build_toy_policy(seed=0), RECORDS, opts, ctx=ctx)
     resumed = [first.train_step()["loss"] for _ in range(2)]
     first.save(ckpt)
-    second = SFTTrainer(build_toy_policy(seed=5), RECORDS, OPTS, ctx=ctx)
+    second = SFTTrainer(build_toy_policy(seed=5), RECORDS, opts, ctx=ctx)
     second.load(ckpt)
     resumed.append(second.train_step()["loss"])
     dump_result(ctx, out, state, metrics=losses, resumed=resumed)
