@@ -39,6 +39,8 @@ SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="Override,
 ResultsOpt = Annotated[Path | None, typer.Option("--results", help="Run store root [default: $RGBENCH_RESULTS or ./results].")]
 TrainDeviceOpt = Annotated[str | None, typer.Option("--device", help="cpu, cuda [default: cuda if present].")]
 RunIdOpt = Annotated[str | None, typer.Option("--run-id", help="Run folder name [default: from the config].")]
+StopAfterOpt = Annotated[int | None, typer.Option(
+    "--stop-after", help="Train at most N steps now, checkpoint and stop (status paused); rerun to continue.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -545,7 +547,7 @@ def publish_cmd(
 @train_app.command("sft")
 def train_sft_cmd(
     config: ConfigOpt = None, overrides: SetOpt = None, device: TrainDeviceOpt = None, run_id: RunIdOpt = None,
-    root: ResultsOpt = None,
+    root: ResultsOpt = None, stop_after: StopAfterOpt = None,
 ) -> None:
     """Supervised fine-tuning (prompt → CoT → image, or --set train.cot=false for prompt → image); rerun to resume."""
     from rgbench.train.launch import train_run
@@ -553,17 +555,25 @@ def train_sft_cmd(
     from rgbench.train.sft_run import run_sft
 
     done = train_run("sft", config, overrides, device, run_id, root, lambda cfg: {"model": cfg.model, "data": cfg.data},
-                  run_sft, (RecordError,))
-    if done is not None:
+                  run_sft, (RecordError,), stop_after)
+    if done is not None and not report_paused(*done):
         run_dir, summary = done
         console.print(f"{summary['steps']} steps, loss {summary['first_loss']:.3f} → {summary['final_loss']:.3f}; "
                       f"metrics → {run_dir}/metrics.jsonl; model → {summary['model']}", highlight=False)
 
 
+def report_paused(run_dir: Path, summary: dict) -> bool:
+    if not summary.get("paused"):
+        return False
+    console.print(f"paused at step {summary['steps']} of {summary['of']} (--stop-after); checkpoint → "
+                  f"{summary['checkpoint']}; rerun the same command without --stop-after to continue", highlight=False)
+    return True
+
+
 @train_app.command("grpo")
 def train_grpo_cmd(
     config: ConfigOpt = None, overrides: SetOpt = None, device: TrainDeviceOpt = None, run_id: RunIdOpt = None,
-    root: ResultsOpt = None,
+    root: ResultsOpt = None, stop_after: StopAfterOpt = None,
 ) -> None:
     """GRPO with a judge reward and an entropy control (presets: toy, toy-no-sft, toy-small-judge,
     toy-entropy-{none,fixed,adaptive}, paper); rerun to resume; also under torchrun (FSDP2)."""
@@ -575,8 +585,9 @@ def train_grpo_cmd(
 
     done = train_run("grpo", config, overrides, device, run_id, root,
                   lambda cfg: {"model": cfg.model, "prompts": cfg.prompts, "rewards": [t.name for t in cfg.rewards]},
-                  lambda run_dir, cfg, dev, ctx: run_grpo(run_dir, cfg, dev, loud, ctx))
-    if done is not None:
+                  lambda run_dir, cfg, dev, ctx, stop_after: run_grpo(run_dir, cfg, dev, loud, ctx, stop_after),
+                  stop_after=stop_after)
+    if done is not None and not report_paused(*done):
         run_dir, summary = done
         console.print(f"{summary['steps']} steps, reward {summary['first_reward']} → {summary['final_reward']}; "
                       f"metrics → {run_dir}/metrics.jsonl; rollouts → {run_dir}/rollouts/; model → "

@@ -2,8 +2,11 @@
 
 import json
 
+import torch
+
 from rgbench.results import read_json, read_jsonl
 from rgbench.toy.sft import toy_sft_records
+from rgbench.train.sft import STATE_FILE
 from tests.helpers.cli import invoke
 
 ARGS = ["--quiet", "train", "sft", "-c", "toy", "--set", "train.steps=4", "--set", "train.micro_batch=4",
@@ -21,9 +24,14 @@ def test_toy_records_are_reproducible_and_plans_describe_the_scene():
 
 
 def test_train_sft_cli_trains_saves_and_resumes(tmp_path):
+    run = tmp_path / "s"
+    paused = invoke([*ARGS, "--results", str(tmp_path), "--stop-after", "3"])  # checkpoints at 3 (save_every 2)
+    assert paused.exit_code == 0 and "paused at step 3 of 4" in paused.text, paused.output
+    assert read_json(run / "meta.json")["status"] == "paused" and not (run / "summary.json").exists()
+    assert [m["step"] for m in read_jsonl(run / "metrics.jsonl")] == [1, 2, 3] and not (run / "model").exists()
+    assert torch.load(run / "checkpoint" / STATE_FILE, weights_only=True)["step"] == 3
     result = invoke([*ARGS, "--results", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    run = tmp_path / "s"
     metrics = read_jsonl(run / "metrics.jsonl")
     assert [m["step"] for m in metrics] == [1, 2, 3, 4]
     assert {"loss", "ce_cot", "ce_image", "lr", "grad_norm", "tokens_per_s"} <= set(metrics[0])

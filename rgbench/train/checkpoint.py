@@ -63,3 +63,17 @@ def load_checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer, fo
     if cuda:
         torch.cuda.set_rng_state_all(cuda)
     return state
+
+
+def stop_at(step: int, steps: int, stop_after: int | None) -> int:
+    """The step a training loop stops at now: the end, or `stop_after` steps past where it resumed."""
+    if stop_after is not None and stop_after < 1:
+        raise ValueError(f"--stop-after must be ≥ 1, got {stop_after}")
+    return steps if stop_after is None else min(steps, step + stop_after)
+
+
+def paused(trainer: Any, checkpoint: Path, steps: int, save_every: int) -> dict[str, Any]:
+    """A run stopped early by --stop-after: its checkpoint holds the last step (every rank joins the save)."""
+    if trainer.step % save_every:
+        trainer.save(checkpoint)
+    return {"paused": True, "steps": trainer.step, "of": steps, "checkpoint": str(checkpoint)}

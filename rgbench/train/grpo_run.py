@@ -28,6 +28,7 @@ from typing import Any
 from rgbench.devices import resolve_device
 from rgbench.progress import Progress
 from rgbench.results import JsonlLog, dumps_row, write_atomic, write_json
+from rgbench.train.checkpoint import paused, stop_at
 from rgbench.train.distributed import DistContext
 from rgbench.train.grpo import STATE_FILE, Collected, GRPOOptions, GRPOTrainer
 from rgbench.train.rewards import RewardTerm, build_reward
@@ -89,8 +90,9 @@ def rollout_rows(collected: Collected) -> list[dict[str, Any]]:
 
 
 def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Callable[[str], None] = print,
-             ctx: DistContext | None = None) -> dict[str, Any]:
-    """Train (or resume) into `run_dir`; returns the summary. Under torchrun only rank 0 writes files."""
+             ctx: DistContext | None = None, stop_after: int | None = None) -> dict[str, Any]:
+    """Train (or resume) into `run_dir`; returns the summary. Under torchrun only rank 0 writes files.
+    `stop_after`: train at most that many RL steps now, checkpoint and return a `paused` summary."""
     from rgbench.policy.zoo import open_policy
     from rgbench.train.leakage import leakage_warnings
     from rgbench.train.validation import toy_geneval_validation
@@ -121,8 +123,9 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
             validation.append([{"step": trainer.step, **scores}])
 
     validate()  # step 0: the starting policy
+    until = stop_at(trainer.step, cfg.train.steps, stop_after)
     with Progress(total=cfg.train.steps, desc="grpo", unit="step", completed=trainer.step) as bar:
-        while trainer.step < cfg.train.steps:
+        while trainer.step < until:
             row, collected = trainer.train_step()
             if ctx.is_main and cfg.log_rollouts:
                 write_atomic(run_dir / "rollouts" / f"step_{trainer.step:05d}.jsonl",
@@ -133,6 +136,8 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
             if trainer.step % cfg.save_every == 0 or trainer.step == cfg.train.steps:
                 trainer.save(checkpoint)
             bar.advance()
+    if trainer.step < cfg.train.steps:
+        return paused(trainer, checkpoint, cfg.train.steps, cfg.save_every)
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()

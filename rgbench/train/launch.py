@@ -12,9 +12,10 @@ from rgbench.console import fail
 
 def train_run(kind: str, config: str | None, overrides: list[str] | None, device: str | None, run_id: str | None,
              root: Path | None, provenance: Callable[[Any], dict], train: Callable[..., dict],
-             errors: tuple[type[Exception], ...] = ()) -> tuple[Path, dict] | None:
+             errors: tuple[type[Exception], ...] = (), stop_after: int | None = None) -> tuple[Path, dict] | None:
     """Resolve a training config and run it in the run store; under torchrun only rank 0 owns the run folder and
-    the other ranks train and join the collectives (they return None)."""
+    the other ranks train and join the collectives (they return None). With `stop_after` the run trains at most
+    that many steps, checkpoints and is left `paused` (no summary); a rerun continues it."""
     from rgbench.catalog import load_catalog
     from rgbench.config import ConfigError, load_config
     from rgbench.devices import resolve_device
@@ -31,13 +32,16 @@ def train_run(kind: str, config: str | None, overrides: list[str] | None, device
         ctx = init_distributed(resolve_device(device))  # torchrun: one process per device; else one process
         if not ctx.is_main:
             ctx.barrier()
-            train(results_root(root) / rid, cfg, device, ctx)
+            train(results_root(root) / rid, cfg, device, ctx, stop_after=stop_after)
             return None
         with Run.open(root, rid, cfg, kind=f"train-{kind}", seed=cfg.train.seed, device=device or "auto",
                       provenance={**provenance(cfg), "world_size": ctx.world}) as run:
             ctx.barrier()
-            summary = train(run.dir, cfg, device, ctx)
-            run.write_summary(summary)
+            summary = train(run.dir, cfg, device, ctx, stop_after=stop_after)
+            if summary.get("paused"):
+                run.close("paused")
+            else:
+                run.write_summary(summary)
     except (ConfigError, RegistryError, RunError, PolicyLoadError, WeightsNotFound, ValueError, *errors) as err:
         fail(str(err))
     return run.dir, summary

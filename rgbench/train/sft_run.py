@@ -23,6 +23,7 @@ import torch
 from rgbench.devices import resolve_device
 from rgbench.progress import Progress
 from rgbench.results import JsonlLog
+from rgbench.train.checkpoint import paused, stop_at
 from rgbench.train.distributed import DistContext
 from rgbench.train.sft import STATE_FILE, SFTOptions, SFTTrainer
 from rgbench.train.sft_data import SFT_FORMAT, SFTRecord
@@ -58,8 +59,10 @@ def autocast_for(precision: str, device: torch.device) -> torch.dtype | None:
     return None
 
 
-def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistContext | None = None) -> dict[str, Any]:
-    """Train (or resume) into `run_dir`; returns the summary (on every rank)."""
+def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistContext | None = None,
+            stop_after: int | None = None) -> dict[str, Any]:
+    """Train (or resume) into `run_dir`; returns the summary (on every rank). `stop_after`: train at most that many
+    steps now, checkpoint and return a `paused` summary (no model export); a rerun continues."""
     from rgbench.policy.zoo import open_policy
 
     ctx = ctx or DistContext()
@@ -73,8 +76,9 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
     if (checkpoint / STATE_FILE).is_file():
         trainer.load(checkpoint)
     metrics = JsonlLog(run_dir / "metrics.jsonl", key="step") if ctx.is_main else None
+    until = stop_at(trainer.step, cfg.train.steps, stop_after)
     with Progress(total=cfg.train.steps, desc="sft", unit="step", completed=trainer.step) as bar:
-        while trainer.step < cfg.train.steps:
+        while trainer.step < until:
             start = time.perf_counter()
             row = trainer.train_step()
             row["tokens_per_s"] = row["tokens"] / (time.perf_counter() - start)
@@ -83,6 +87,8 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
             if trainer.step % cfg.save_every == 0 or trainer.step == cfg.train.steps:
                 trainer.save(checkpoint)
             bar.advance()
+    if trainer.step < cfg.train.steps:
+        return paused(trainer, checkpoint, cfg.train.steps, cfg.save_every)
     export_policy(trainer, cfg, ctx, run_dir / "model")
     rows = metrics.rows() if metrics is not None else []
     return {"steps": trainer.step, "records": len(trainer.records), "world_size": ctx.world,

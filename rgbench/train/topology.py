@@ -16,11 +16,24 @@ functions. Each error names the config field and a fix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from rgbench.train.grpo import GRPOOptions
-    from rgbench.train.sft import SFTOptions
+
+class SFTOptions(Protocol):
+    """The batch fields of rgbench.train.sft.SFTOptions."""
+
+    micro_batch: int
+    grad_accum: int
+    batch_size: int | None
+
+
+class GRPOOptions(Protocol):
+    """The batch fields of rgbench.train.grpo.GRPOOptions."""
+
+    prompts_per_step: int
+    samples_per_prompt: int
+    mini_batch_prompts: int
+    micro_batch: int
 
 
 class TopologyError(ValueError):

@@ -133,3 +133,95 @@ def save_tiny_qwen_vl(folder: str | Path, seed: int = 0) -> Path:
     Qwen2VLImageProcessorPil(min_pixels=TINY_MIN_PIXELS, max_pixels=TINY_MAX_PIXELS, patch_size=TINY_PATCH,
                              merge_size=TINY_MERGE, temporal_patch_size=2).save_pretrained(folder)
     return folder
+
+
+# ---------------------------------------------------------------- a tiny judge that answers \boxed{0} or \boxed{1}
+
+BOXED_CHAIN = ("Ċ", "\\boxed", "{", "1", "}", "<|im_end|>")  # the answer path after "<|im_start|>assistant\n"
+DECISION_DIMS = 8  # hidden dims 0..7 carry only image features (text embeddings are zero there)
+DECISION_OUT = 8  # the hidden dim the image vote is written to
+CHAIN_DIM = 9  # hidden dims 9.. hold the answer-path tokens, one dim each ("0" shares "1"'s)
+
+
+def save_boxed_qwen_judge(folder: str | Path, calibration: list[Any], seed: int = 0) -> Path:
+    """A tiny Qwen2.5-VL (as `save_tiny_qwen_vl`) whose weights are set so that greedy decoding answers exactly
+    `\\boxed{1}` or `\\boxed{0}` and stops, the digit decided by the image: a test stand-in for the release's 7B
+    judge that gives the group filter informative groups, through the real chat template, vision tower,
+    M-RoPE positions and `generate`.
+
+    How: every decoder output is zeroed but layer 0's attention, whose queries are zero (uniform attention over
+    the context) and whose values read hidden dims 0..7, which only image tokens fill; the mean of that vote goes to
+    hidden dim 8. The answer path is a bigram chain in dims 9.. (after "\\n" comes "\\boxed", then "{", then a digit,
+    "}", <|im_end|>); at "{" the digits tie except for dim 8: "1" when the image's vote is positive. The vote's
+    threshold is the median over `calibration` images (those the policy under test draws), so about half of them
+    pass; the judge's text does not matter.
+    """
+    import torch
+    from transformers import Qwen2_5_VLForConditionalGeneration
+
+    folder = save_tiny_qwen_vl(folder, seed)
+    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(folder)
+    tok = tiny_qwen_tokenizer()
+    lm, alpha = model.model.language_model, 10.0
+    with torch.no_grad():
+        model.model.visual.merger.mlp[2].bias[0] += 1.0  # dim 0 of every image token: a positive offset for the vote
+        for layer in lm.layers:
+            layer.self_attn.o_proj.weight.zero_()
+            layer.mlp.down_proj.weight.zero_()
+        attn = lm.layers[0].self_attn
+        attn.q_proj.weight.zero_()
+        attn.q_proj.bias.zero_()
+        attn.v_proj.weight.zero_()
+        attn.v_proj.bias.zero_()
+        emb, head = lm.embed_tokens.weight, model.lm_head.weight
+        emb[:, :CHAIN_DIM + len(BOXED_CHAIN)] = 0
+        head.mul_(0.01)
+        head[:, :CHAIN_DIM + len(BOXED_CHAIN)] = 0
+        ids = [tok.convert_tokens_to_ids(t) for t in BOXED_CHAIN]
+        for k, (this, nxt) in enumerate(zip(ids, ids[1:])):
+            emb[this, CHAIN_DIM + k] = 1.0
+            head[nxt, CHAIN_DIM + k] = alpha
+        zero = tok.convert_tokens_to_ids("0")
+        emb[zero] = emb[ids[3]]  # "0" continues like "1"
+        head[zero] = head[ids[3]]
+        head[ids[3], DECISION_OUT] = alpha  # at "{": "1" when dim 8 > 0, "0" when < 0
+        head[zero, DECISION_OUT] = -alpha
+    model.save_pretrained(folder)
+    weights = _calibrated_vote(folder, calibration)
+    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(folder)
+    with torch.no_grad():
+        model.model.language_model.layers[0].self_attn.v_proj.weight[0, :DECISION_DIMS] = weights
+        model.model.language_model.layers[0].self_attn.o_proj.weight[DECISION_OUT, 0] = 1.0
+    model.save_pretrained(folder)
+    return folder
+
+
+def _calibrated_vote(folder: Path, calibration: list[Any]) -> Any:
+    """Vote weights over dims 0..7 of the image tokens (after layer 0's input norm) whose sum splits the
+    calibration images at their median: w = (w_0, random w_1..7), w_0 = −median(Σ w_rest·x / Σ x_0)."""
+    import torch
+
+    from rgbench.vlm.qwen import load_qwen_vl
+
+    if len(calibration) < 2:
+        raise ValueError("calibrating the judge's vote needs at least 2 images")
+    vlm = load_qwen_vl(str(folder), device="cpu", dtype="fp32", min_pixels=512 * 512)
+    image_id = vlm.model.config.image_token_id
+    seen: list[Any] = []
+    hook = vlm.model.model.language_model.layers[0].input_layernorm.register_forward_hook(
+        lambda _m, _i, out: seen.append(out.detach()))
+    sums = []
+    for image in calibration:
+        seen.clear()
+        inputs = vlm.chat_inputs(["calibration"], [image])
+        with torch.no_grad():
+            vlm.model(**inputs, use_cache=False, logits_to_keep=1)
+        normed = seen[0][0, inputs["input_ids"][0] == image_id, :DECISION_DIMS]  # [N_img, 8]
+        sums.append(normed.sum(dim=0))  # [8]
+    hook.remove()
+    sums_t = torch.stack(sums)  # [C, 8]
+    if not bool((sums_t[:, 0] > 0).all()):
+        raise ValueError("the judge's vote offset (hidden dim 0) is not positive on every calibration image")
+    rest = torch.randn(DECISION_DIMS - 1, generator=torch.Generator().manual_seed(0))  # [7]
+    ratio = (sums_t[:, 1:] @ rest) / sums_t[:, 0]  # [C]
+    return torch.cat([-ratio.median()[None], rest])  # [8]
