@@ -128,7 +128,9 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
         if value.lower() in ("none", "null", "~", "") and (tp is type(None) or type(None) in args):
             return None
         if origin in (Union, types.UnionType) and str in args:
-            return str(value)
+            if not (value.startswith("[") and any(typing.get_origin(a) is list for a in args)):
+                return str(value)
+            value = yaml.safe_load(value)  # a `str | list[...]` field given a YAML list: `--set 'data=[a, b]'`
         else:
             value = yaml.safe_load(value)
     if tp is Any:

@@ -31,6 +31,7 @@ from rgbench.results import JsonlLog, dumps_row, write_atomic, write_json
 from rgbench.train.checkpoint import paused, stop_at
 from rgbench.train.distributed import DistContext
 from rgbench.train.grpo import STATE_FILE, Collected, GRPOOptions, GRPOTrainer
+from rgbench.train.release_data import PromptLine, drop_overlong, read_prompt_files
 from rgbench.train.rewards import RewardTerm, build_reward
 from rgbench.train.topology import grpo_split
 
@@ -38,8 +39,12 @@ from rgbench.train.topology import grpo_split
 @dataclass
 class GRPOConfig:
     model: str = "toy-init"  # the starting policy: a name, an id or a folder (e.g. an SFT run's model/)
-    prompts: str = "toy"  # "toy" (the toy training prompts; "toy:task,task" keeps those tasks), a .txt file (one
-    # prompt per line) or a .jsonl (id, prompt)
+    prompts: str | list[str] = "toy"  # "toy" (the toy training prompts; "toy:task,task" keeps those tasks), a .txt
+    # file (one prompt per line), a .jsonl (id, prompt), or a list of .txt files read in order (the release's
+    # examples/rl_prompts/*_train.txt)
+    prompt_dir: str = ""  # folder that relative prompt files are read from ("": the working directory)
+    prompt_max_tokens: int | None = None  # drop prompts whose line takes more than this − 10 tokens (the release's
+    # filter_overlong_prompts at max_prompt_length, 156 in its run); None keeps every prompt
     prompt_limit: int | None = None  # use only the first N prompts
     rewards: list[RewardTerm] = field(default_factory=lambda: [RewardTerm("toy-large")])
     save_every: int = 25  # RL steps between checkpoints
@@ -50,9 +55,10 @@ class GRPOConfig:
     train: GRPOOptions = field(default_factory=GRPOOptions)
 
 
-def load_prompts(source: str, limit: int | None = None) -> list[tuple[str, str]]:
-    """(id, prompt) pairs from the toy training set (all, or "toy:task,task") or a file."""
-    if source == "toy" or source.startswith("toy:"):
+def read_prompts(source: str | list[str], folder: str = "") -> list[PromptLine]:
+    """Prompts from the toy training set (all, or "toy:task,task"), a .jsonl file (id, prompt), or one or more
+    .txt files read as the release reads them (`release_data.read_prompt_files`; relative paths from `folder`)."""
+    if isinstance(source, str) and (source == "toy" or source.startswith("toy:")):
         from rgbench.toy.datasets import load_train
 
         rows = load_train()
@@ -60,26 +66,32 @@ def load_prompts(source: str, limit: int | None = None) -> list[tuple[str, str]]
         unknown = sorted(set(tasks) - {r["task"] for r in rows})
         if unknown:
             raise ValueError(f"no toy training prompts of task(s) {unknown}; tasks: {sorted({r['task'] for r in rows})}")
-        pairs = [(r["id"], r["prompt"]) for r in rows if not tasks or r["task"] in tasks]
+        lines = [PromptLine(r["id"], r["prompt"], r["prompt"]) for r in rows if not tasks or r["task"] in tasks]
+    elif isinstance(source, str) and source.endswith(".jsonl"):
+        lines = read_prompt_jsonl(Path(folder).expanduser() / source if folder else Path(source).expanduser())
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise ValueError(f"prompt file not found: {path}")
-        lines = path.read_text(encoding="utf-8").splitlines()
-        if path.suffix == ".jsonl":
-            pairs = []
-            for i, line in enumerate(lines):
-                if line.strip():
-                    row = json.loads(line)
-                    if "prompt" not in row:
-                        raise ValueError(f"{path}:{i + 1}: a prompt record needs a 'prompt' field")
-                    pairs.append((str(row.get("id", i)), row["prompt"]))
-        else:
-            pairs = [(str(i), line.strip()) for i, line in enumerate(lines) if line.strip()]
-    pairs = pairs[:limit]
-    if not pairs:
+        lines = read_prompt_files([source] if isinstance(source, str) else source, folder)
+    if not lines:
         raise ValueError(f"no prompts in {source}")
-    return pairs
+    return lines
+
+
+def read_prompt_jsonl(path: Path) -> list[PromptLine]:
+    if not path.is_file():
+        raise ValueError(f"prompt file not found: {path}")
+    lines = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if line.strip():
+            row = json.loads(line)
+            if "prompt" not in row:
+                raise ValueError(f"{path}:{i + 1}: a prompt record needs a 'prompt' field")
+            lines.append(PromptLine(str(row.get("id", i)), row["prompt"], row["prompt"]))
+    return lines
+
+
+def load_prompts(source: str | list[str], limit: int | None = None, folder: str = "") -> list[tuple[str, str]]:
+    """(id, prompt) pairs of `read_prompts`, the first `limit` of them."""
+    return [(ln.id, ln.prompt) for ln in read_prompts(source, folder)][:limit]
 
 
 def rollout_rows(collected: Collected) -> list[dict[str, Any]]:
@@ -99,8 +111,14 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
 
     ctx = ctx or DistContext()
     split = grpo_split(cfg.train, ctx.world)  # before any weights load: a config error names its fix
+    lines = read_prompts(cfg.prompts, cfg.prompt_dir)  # missing files fail before the policy loads
     policy = open_policy(cfg.model, device=str(ctx.device(resolve_device(device))), dtype="fp32")
-    prompts = load_prompts(cfg.prompts, cfg.prompt_limit)
+    overlong = 0
+    if cfg.prompt_max_tokens is not None:
+        lines, overlong = drop_overlong(lines, policy.encode_text, cfg.prompt_max_tokens)
+    prompts = [(ln.id, ln.prompt) for ln in lines][:cfg.prompt_limit]
+    if not prompts:
+        raise ValueError(f"no prompts left in {cfg.prompts} (prompt_max_tokens dropped {overlong})")
     warnings = leakage_warnings([p for _, p in prompts], [t.name for t in cfg.rewards])
     if ctx.is_main:
         write_json(run_dir / "leakage.json", {"warnings": warnings})  # recorded before training starts
@@ -145,7 +163,8 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
         trainer.sampler.eval().save(run_dir / "model")  # the full weights (under FSDP: the refreshed copy)
     ctx.barrier()
     rows = metrics.rows() if metrics is not None else []
-    return {"steps": trainer.step, "prompts": len(prompts), "rewards": [t.name for t in cfg.rewards],
+    return {"steps": trainer.step, "prompts": len(prompts), "prompts_dropped_overlong": overlong,
+            "rewards": [t.name for t in cfg.rewards],
             "entropy_control": cfg.train.entropy.control,
             "first_reward": rows[0]["reward_mean"] if rows else None,
             "final_reward": rows[-1]["reward_mean"] if rows else None,

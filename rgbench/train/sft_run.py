@@ -13,6 +13,7 @@ rank 0 writes files; every rank takes part in the collectives (checkpoints gathe
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,8 @@ from rgbench.train.topology import sft_split
 @dataclass
 class SFTConfig:
     model: str = "toy-init"  # the starting policy: a name (toy-init, janus-pro-7b, ...), an id or a folder
-    data: str = "toy"  # "toy" (toy-world records built on the fly) or a JSONL file of records
+    data: str | list[str] = "toy"  # "toy" (toy-world records built on the fly), a JSONL file of records, or the
+    # release's Hugging Face dataset as parquet shards: its folder, a glob, or a list of shard paths (train split)
     data_limit: int | None = None  # use only the first N records (toy: prompts)
     toy_variants: int = 1  # toy: scenes per prompt (more variants, less memorising)
     prompt_format: Literal["release-sft", "policy"] = "release-sft"  # the release's SFT template, or the policy's own
@@ -43,14 +45,38 @@ class SFTConfig:
     train: SFTOptions = field(default_factory=SFTOptions)
 
 
-def load_records(cfg: SFTConfig, policy: Any) -> list[SFTRecord]:
+def check_data(cfg: SFTConfig) -> None:
+    """Fail before the policy loads when `data` names files that are not there (or shards without the
+    release's columns)."""
+    from rgbench.train.release_data import SFT_HINT, find_shards, is_release_source, open_shards
+    from rgbench.train.sft_data import RecordError
+
+    if cfg.data == "toy":
+        return
+    if is_release_source(cfg.data):
+        root, splits = find_shards(cfg.data)
+        for paths in splits.values():
+            open_shards(paths, root)
+    elif not Path(cfg.data).expanduser().is_file():
+        raise RecordError(f"SFT data not found: {cfg.data}; {SFT_HINT}")
+
+
+def load_records(cfg: SFTConfig, policy: Any, write_cache: bool = True) -> tuple[list[SFTRecord], dict[str, Any]]:
+    """The training records and what reading them found (the release's dataset: splits, rows, cache). Under
+    torchrun every rank tokenizes the images it lacks codes for, and only rank 0 writes the codes cache."""
     if cfg.data == "toy":
         from rgbench.toy.sft import toy_sft_records
 
-        return toy_sft_records(cfg.data_limit, variants=cfg.toy_variants)
+        return toy_sft_records(cfg.data_limit, variants=cfg.toy_variants), {}
+    from rgbench.train.release_data import is_release_source, read_release_sft
+
+    if is_release_source(cfg.data):
+        records, report = read_release_sft(cfg.data, policy.image_tokenizer, limit=cfg.data_limit,
+                                           write_cache=write_cache)
+        return records, {"data_read": dataclasses.asdict(report)}
     from rgbench.train.sft_data import read_records
 
-    return read_records(cfg.data, policy.image_tokenizer)[:cfg.data_limit]
+    return read_records(cfg.data, policy.image_tokenizer)[:cfg.data_limit], {}
 
 
 def autocast_for(precision: str, device: torch.device) -> torch.dtype | None:
@@ -68,9 +94,11 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
     ctx = ctx or DistContext()
     split = sft_split(cfg.train, ctx.world)  # before any weights load: a config error names its fix
     dev = ctx.device(resolve_device(device))
+    check_data(cfg)
     policy = open_policy(cfg.model, device=str(dev), dtype="fp32")
     fmt = policy.spec.prompt if cfg.prompt_format == "policy" else SFT_FORMAT
-    trainer = SFTTrainer(policy, load_records(cfg, policy), cfg.train, fmt, ctx, cfg.activation_checkpointing,
+    records, data_read = load_records(cfg, policy, write_cache=ctx.is_main)
+    trainer = SFTTrainer(policy, records, cfg.train, fmt, ctx, cfg.activation_checkpointing,
                          autocast_for(cfg.precision, dev))
     checkpoint = run_dir / "checkpoint"
     if (checkpoint / STATE_FILE).is_file():
@@ -94,7 +122,7 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
     return {"steps": trainer.step, "records": len(trainer.records), "world_size": ctx.world,
             "batch_size": split.batch_size, "grad_accum_per_process": split.grad_accum,
             "first_loss": rows[0]["loss"] if rows else None, "final_loss": rows[-1]["loss"] if rows else None,
-            "model": str(run_dir / "model"), **data_versions(cfg)}
+            "model": str(run_dir / "model"), **data_versions(cfg), **data_read}
 
 
 def data_versions(cfg: SFTConfig) -> dict[str, str]:
