@@ -577,14 +577,13 @@ def train_grpo_cmd(
 ) -> None:
     """GRPO with a judge reward and an entropy control (presets: toy, toy-no-sft, toy-small-judge,
     toy-entropy-{none,fixed,adaptive}, paper); rerun to resume; also under torchrun (FSDP2)."""
-    from rgbench.train.grpo_run import run_grpo
+    from rgbench.train.grpo_run import grpo_provenance, run_grpo
     from rgbench.train.launch import train_run
 
     def loud(message: str) -> None:
         warn(message, "LEAKAGE WARNING")
 
-    done = train_run("grpo", config, overrides, device, run_id, root,
-                  lambda cfg: {"model": cfg.model, "prompts": cfg.prompts, "rewards": [t.name for t in cfg.rewards]},
+    done = train_run("grpo", config, overrides, device, run_id, root, grpo_provenance,
                   lambda run_dir, cfg, dev, ctx, stop_after: run_grpo(run_dir, cfg, dev, loud, ctx, stop_after),
                   stop_after=stop_after)
     if done is not None and not report_paused(*done):

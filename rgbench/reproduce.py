@@ -83,6 +83,8 @@ class ReproduceConfig:
     main_arm: str = "main"  # whose CoTs the word figure counts
     entropy_arms: list[str] = field(default_factory=lambda: ["entropy-none", "entropy-fixed", "main"])
     dpg_questions: str = "toy"  # "toy" (the shipped toy CSV) or a path to dpg_bench.csv
+    release_script: str = ""  # your copy of ReasonGen-R1's examples/janus_rl.sh, passed to every GRPO arm (the
+    # paper preset's judge prompt is its RM_TEMPLATE; not shipped)
     cot_words_min_share: float = 0.2
     ablations: list[AblationSpec] = field(default_factory=list)
     plans: PlanSpec = field(default_factory=PlanSpec)
@@ -152,10 +154,13 @@ def train(kind: str, preset: str, overrides: list[str], runs: Path, run_id: str,
     cfg = load_config(kind, preset, overrides)
     if kind == "sft":
         from rgbench.train.sft_run import run_sft as runner
+        provenance = {"model": cfg.model}
     else:
+        from rgbench.train.grpo_run import grpo_provenance
         from rgbench.train.grpo_run import run_grpo as runner
+        provenance = grpo_provenance(cfg)
     with Run.open(runs, run_id, cfg, kind=f"train-{kind}", seed=cfg.train.seed, device=device or "auto",
-                  provenance={"model": cfg.model, "world_size": 1}) as run:
+                  provenance={**provenance, "world_size": 1}) as run:
         summary = runner(run.dir, cfg, device)
         run.write_summary(summary)
     return str(runs / run_id / "model")
@@ -245,6 +250,7 @@ def models_of(cfg: ReproduceConfig, outputs: dict[str, str]) -> list[Model]:
 def reproduce(cfg: ReproduceConfig, root: Path, device: str | None = None,
               say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run every stage not yet done; returns the final summary (also written to root/summary.json)."""
+    check_judge_templates(cfg)
     stages = Stages(root, say, plan(cfg))
     evals: dict[str, dict[str, list[str]]] = {}  # model label → benchmark → eval run folders (one per seed)
     arm_runs: dict[str, list[str]] = {}
@@ -278,7 +284,7 @@ def run_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device
                            device)["model"]}
     for arm in cfg.arms:
         start = outputs["sft"] if arm.start == "sft" else cfg.base_model
-        over = [f"model={start}", f"train.seed={seed}", *arm.overrides]
+        over = arm_overrides(cfg, arm, start, seed)
         rid = f"grpo-{arm.name}-s{seed}"
         outputs[arm.name] = stages.run(f"s{seed}/grpo/{arm.name}", train_stage, "grpo", arm.preset, over, runs, rid,
                                        device)["model"]
@@ -294,6 +300,23 @@ def run_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device
             evals.setdefault(model.label, {}).setdefault(bench, []).append(run)
     if cfg.plans.benchmark:
         diagnose_seed(cfg, seed, root, stages, device, models_of(cfg, outputs))
+
+
+def arm_overrides(cfg: ReproduceConfig, arm: ArmSpec, start: str, seed: int) -> list[str]:
+    """The --set overrides of one GRPO arm's training stage."""
+    script = [f"release_script={cfg.release_script}"] if cfg.release_script else []
+    return [f"model={start}", f"train.seed={seed}", *script, *arm.overrides]
+
+
+def check_judge_templates(cfg: ReproduceConfig) -> None:
+    """Every GRPO arm can read its judge template (the paper arms need `release_script`); fails before any stage."""
+    from rgbench.catalog import load_catalog
+    from rgbench.config import load_config
+    from rgbench.train.grpo_run import judge_templates
+
+    load_catalog()
+    for arm in cfg.arms:
+        judge_templates(load_config("grpo", arm.preset, arm_overrides(cfg, arm, cfg.base_model, 0)))
 
 
 def diagnose_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device: str | None,

@@ -47,6 +47,8 @@ class GRPOConfig:
     # filter_overlong_prompts at max_prompt_length, 156 in its run); None keeps every prompt
     prompt_limit: int | None = None  # use only the first N prompts
     rewards: list[RewardTerm] = field(default_factory=lambda: [RewardTerm("toy-large")])
+    release_script: str = ""  # your copy of ReasonGen-R1's examples/janus_rl.sh (not shipped); read when a reward's
+    # options say `template: release` (the paper preset): its RM_TEMPLATE is then the judge prompt
     save_every: int = 25  # RL steps between checkpoints
     eval_every: int = 0  # RL steps between in-run toy-GenEval validations (0: off)
     eval_limit: int | None = None  # validation prompts (first N of toy GenEval)
@@ -94,6 +96,21 @@ def load_prompts(source: str | list[str], limit: int | None = None, folder: str 
     return [(ln.id, ln.prompt) for ln in read_prompts(source, folder)][:limit]
 
 
+def judge_templates(cfg: GRPOConfig) -> tuple[list[RewardTerm], list[dict[str, Any]]]:
+    """The reward terms with `template: release` read from `release_script`, and what was read (for provenance:
+    source lines and sha256 per term); fails with a message naming the file when it is needed and missing."""
+    from rgbench.train.release_template import with_release_templates
+
+    return with_release_templates(cfg.rewards, cfg.release_script)
+
+
+def grpo_provenance(cfg: GRPOConfig) -> dict[str, Any]:
+    """What a GRPO run's meta.json records besides its config: model, prompts, rewards and the judge templates read
+    from a release script (fails, before the run folder exists, when one is needed and missing)."""
+    return {"model": cfg.model, "prompts": cfg.prompts, "rewards": [t.name for t in cfg.rewards],
+            "judge_templates": judge_templates(cfg)[1]}
+
+
 def rollout_rows(collected: Collected) -> list[dict[str, Any]]:
     return [{"key": f"{g.batch}:{i}:{k}", "prompt_id": g.prompt_id, "prompt": g.prompt, "sample": k,
              "generation_batch": g.batch, "cot": g.cot[k], "reward": g.rewards[k], "advantage": g.advantages[k],
@@ -112,6 +129,7 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
     ctx = ctx or DistContext()
     split = grpo_split(cfg.train, ctx.world)  # before any weights load: a config error names its fix
     lines = read_prompts(cfg.prompts, cfg.prompt_dir)  # missing files fail before the policy loads
+    rewards, _ = judge_templates(cfg)  # before any model loads: a missing release script fails here
     policy = open_policy(cfg.model, device=str(ctx.device(resolve_device(device))), dtype="fp32")
     overlong = 0
     if cfg.prompt_max_tokens is not None:
@@ -124,7 +142,7 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
         write_json(run_dir / "leakage.json", {"warnings": warnings})  # recorded before training starts
         for warning in warnings:
             warn(warning)
-    trainer = GRPOTrainer(policy, prompts, build_reward(cfg.rewards), cfg.train, ctx)
+    trainer = GRPOTrainer(policy, prompts, build_reward(rewards), cfg.train, ctx)
     checkpoint = run_dir / "checkpoint"
     if (checkpoint / STATE_FILE).is_file():
         trainer.load(checkpoint)

@@ -8,21 +8,26 @@ Two modes, chosen by `mode`:
 - "p_yes" (a soft variant, one forward pass per batch): a yes/no question; the reward is
   P(yes) / (P(yes) + P(no)) at the first answer token, where P(yes) sums "yes" and "Yes" and P(no) "no" and "No".
 
-`JUDGE_TEMPLATE` is rgbench's own wording of the release's instructions; pass `template=` (any text holding
-`{prompt}`) to use the release's exact text. Templates are filled with `str.replace`, not `str.format`, so the
-literal braces of \\boxed{1} need no escaping.
+`JUDGE_TEMPLATE` is rgbench's own wording of the release's instructions, shown after the image; `template=` takes
+any text holding `{prompt}`, or a `JudgeTemplate`. rgbench's templates are filled with `str.replace`, not
+`str.format`, so the literal braces of \\boxed{1} need no escaping. The release's own prompt (its `RM_TEMPLATE`)
+is never shipped: `rgbench.train.release_template` reads it from the user's copy of the release's script into a
+`JudgeTemplate` that puts the image where the release does (at "<image>") and fills it with `str.format`, as the
+release does.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rgbench.train.judges import Verdict
 
 if TYPE_CHECKING:
-    from rgbench.vlm.qwen import QwenVL
+    from rgbench.vlm.qwen import ChatText, QwenVL
 
 PROMPT_SLOT = "{prompt}"
 BOXED = "\\boxed{"
@@ -88,9 +93,48 @@ def yes_share(probs: Any, n_yes: int) -> list[float]:
 
 
 def check_template(template: str, option: str) -> str:
+    if template == "release":
+        raise ValueError(f"{option} 'release' is read from the release's script: set the GRPO config's "
+                         "release_script (rgbench.train.release_template resolves it)")
     if PROMPT_SLOT not in template:
         raise ValueError(f"the {option} must contain {PROMPT_SLOT}, where the training prompt goes")
     return template
+
+
+@dataclass(frozen=True)
+class JudgeTemplate:
+    """A judge prompt: text holding {prompt}, how the prompt is filled in and where the image goes."""
+
+    text: str
+    image_marker: str = ""  # "" = the image before the whole text (rgbench's layout); else the image stands here
+    fill_by_format: bool = False  # True: str.format(prompt=...) as the release ({{ }} → { }); False: str.replace
+    source: str = "rgbench"  # where the text came from (provenance)
+
+    def __post_init__(self) -> None:
+        check_template(self.text, "template")
+        if self.image_marker and self.text.count(self.image_marker) != 1:
+            raise ValueError(f"the template must hold the image marker {self.image_marker} exactly once, "
+                             f"not {self.text.count(self.image_marker)} times")
+        if self.fill_by_format:
+            try:
+                self.chat_text("")
+            except (IndexError, KeyError, ValueError) as err:
+                raise ValueError(f"str.format cannot fill it ({type(err).__name__}: {err}); literal braces must be "
+                                 "doubled") from None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def chat_text(self, prompt: str) -> ChatText:
+        """The user turn's text for one prompt: a string (the image goes first) or (before, after) the image."""
+        pieces = self.text.split(self.image_marker) if self.image_marker else [self.text]
+        filled = [piece.format(prompt=prompt) if self.fill_by_format else fill(piece, prompt) for piece in pieces]
+        return filled[0] if len(filled) == 1 else (filled[0], filled[1])
+
+
+def as_template(template: str | JudgeTemplate, option: str) -> JudgeTemplate:
+    return template if isinstance(template, JudgeTemplate) else JudgeTemplate(check_template(template, option))
 
 
 # ---------------------------------------------------------------- the judge
@@ -102,7 +146,8 @@ class QwenVLJudge:
     def __init__(self, size: str = "7B", model: str | None = None, mode: str = "boxed", batch_size: int = 8,
                  device: str | None = None, dtype: str = "auto", weights_dir: str | Path | None = None,
                  min_pixels: int | None = 512 * 512, max_pixels: int | None = None, max_new_tokens: int = 1024,
-                 template: str = JUDGE_TEMPLATE, yes_no_template: str = YES_NO_TEMPLATE,
+                 template: str | JudgeTemplate = JUDGE_TEMPLATE,
+                 yes_no_template: str | JudgeTemplate = YES_NO_TEMPLATE,
                  vlm: QwenVL | None = None) -> None:
         modes: dict[str, Callable[[Sequence[str], Sequence[Any]], list[Verdict]]] = {
             "boxed": self._judge_boxed, "p_yes": self._judge_p_yes}
@@ -112,8 +157,8 @@ class QwenVLJudge:
             raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
         self._judge = modes[mode]
         self.mode, self.batch_size, self.max_new_tokens = mode, batch_size, max_new_tokens
-        self.template = check_template(template, "template")
-        self.yes_no_template = check_template(yes_no_template, "yes_no_template")
+        self.template = as_template(template, "template")
+        self.yes_no_template = as_template(yes_no_template, "yes_no_template")
         if vlm is None:
             from rgbench.vlm.qwen import load_qwen_vl
 
@@ -129,16 +174,17 @@ class QwenVLJudge:
         return self._judge(prompts, images) if prompts else []
 
     def _judge_boxed(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
-        texts = [fill(self.template, prompt) for prompt in prompts]
+        texts = [self.template.chat_text(prompt) for prompt in prompts]
         answers = self.vlm.generate(texts, images, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size)
         return [Verdict(boxed_reward(answer), answer) for answer in answers]
 
     def _judge_p_yes(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
-        texts = [fill(self.yes_no_template, prompt) for prompt in prompts]
+        texts = [self.yes_no_template.chat_text(prompt) for prompt in prompts]
         probs = self.vlm.next_token_probs(texts, images, [*YES_WORDS, *NO_WORDS], batch_size=self.batch_size)  # [B, 4]
         return [Verdict(p, f"P(yes)={p:.3f}") for p in yes_share(probs, len(YES_WORDS))]
 
 
 def build_qwen_judge(**options: Any) -> QwenVLJudge:
-    """REWARDS["qwen_vl"]: options as QwenVLJudge's (size, model, mode, batch_size, min_pixels, template, ...)."""
+    """REWARDS["qwen_vl"]: options as QwenVLJudge's (size, model, mode, batch_size, min_pixels, template, ...);
+    `template: release` is replaced by the release's template before this is called (grpo_run)."""
     return QwenVLJudge(**options)

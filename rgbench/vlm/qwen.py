@@ -4,9 +4,10 @@ Used as GRPO's reward judge (`rgbench.train.qwen_judge`) and as a DPG VQA backen
 `resolve_weights` finds a local folder (a size key, a hub id or a path) and `offline()` keeps transformers off the
 network.
 
-Each (text, image) pair is one user turn, image first, then the text, rendered with the checkpoint's chat template
-(Qwen's default system message "You are a helpful assistant.") and `add_generation_prompt=True`; rows are padded on
-the left so the first generated position is the last column of every row.
+Each (text, image) pair is one user turn rendered with the checkpoint's chat template (Qwen's default system message
+"You are a helpful assistant.") and `add_generation_prompt=True`; rows are padded on the left so the first generated
+position is the last column of every row. A text is a string (the image first, then the text: rgbench's layout) or
+a (before, after) pair (the image between them: where ReasonGen-R1's judge prompt puts it, see `user_turn`).
 
 Processor: transformers 5.24's `Qwen2_5_VLProcessor` has a video slot whose base class (`VideoProcessorMixin`) is
 only exported when torchvision is installed, so neither it nor `AutoProcessor` can be built without torchvision.
@@ -43,6 +44,7 @@ REQUIRED_FILES = ("config.json", "tokenizer_config.json", "preprocessor_config.j
 # Plain greedy decoding. The checkpoints' generation_config.json switches sampling on (tiny temperature / top_p /
 # top_k) and sets repetition_penalty 1.05; those are cleared here so the judge's answer is the argmax path.
 GREEDY = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None, "repetition_penalty": 1.0}
+ChatText = str | tuple[str, str]  # the user turn's text: image first, or (text before, text after) the image
 
 
 class QwenVL:
@@ -55,8 +57,8 @@ class QwenVL:
         self.tokenizer = processor.tokenizer
         self.tokenizer.padding_side = "left"  # the next token of every row is then the last column
 
-    def chat_inputs(self, texts: Sequence[str], images: Sequence[Any]) -> BatchFeature:
-        """One user turn per (text, image), image first; chat template + generation prompt; left-padded tensors."""
+    def chat_inputs(self, texts: Sequence[ChatText], images: Sequence[Any]) -> BatchFeature:
+        """One user turn per (text, image) (`user_turn`); chat template + generation prompt; left-padded tensors."""
         if len(texts) != len(images):
             raise ValueError(f"{len(texts)} texts but {len(images)} images; pass one image per text")
         prompts = [self.processor.apply_chat_template(user_turn(text), tokenize=False, add_generation_prompt=True)
@@ -64,7 +66,7 @@ class QwenVL:
         return self.processor(text=prompts, images=[as_rgb(image) for image in images], padding=True,
                               size=self.image_size, return_tensors="pt")
 
-    def generate(self, texts: Sequence[str], images: Sequence[Any], max_new_tokens: int = 1024,
+    def generate(self, texts: Sequence[ChatText], images: Sequence[Any], max_new_tokens: int = 1024,
                  batch_size: int = 8) -> list[str]:
         """Greedy answers, `batch_size` pairs per call; only the new tokens are decoded, special tokens dropped."""
         import torch
@@ -79,7 +81,7 @@ class QwenVL:
             answers += self.tokenizer.batch_decode(new, skip_special_tokens=True)
         return answers
 
-    def next_token_probs(self, texts: Sequence[str], images: Sequence[Any], words: Sequence[str],
+    def next_token_probs(self, texts: Sequence[ChatText], images: Sequence[Any], words: Sequence[str],
                          batch_size: int = 8) -> torch.Tensor:
         """[B, len(words)] P(first answer token = each word's token), softmax over the full vocabulary.
 
@@ -101,9 +103,16 @@ class QwenVL:
 # ---------------------------------------------------------------- pure pieces
 
 
-def user_turn(text: str) -> list[dict[str, Any]]:
-    """The chat messages of one pair: a single user turn holding the image, then the text."""
-    return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+def user_turn(text: ChatText) -> list[dict[str, Any]]:
+    """The chat messages of one pair: a single user turn holding the image then the text, or, for a (before, after)
+    pair, the text before, the image, the text after. Qwen's chat template joins the items with nothing between
+    them, so the latter renders exactly as ReasonGen-R1's judge input: its template's "<image>" replaced by
+    <|vision_start|><|image_pad|><|vision_end|>."""
+    if isinstance(text, str):
+        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+    before, after = text
+    return [{"role": "user", "content": [{"type": "text", "text": before}, {"type": "image"},
+                                         {"type": "text", "text": after}]}]
 
 
 def as_rgb(image: Any) -> Image.Image:
