@@ -9,47 +9,13 @@ import math
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
 from rgbench.config import apply_overrides, build, load_config
 from rgbench.train.release_data import drop_overlong, read_prompt_files, read_release_sft, split_indices
 from rgbench.train.sft_data import Augmentation, RecordError, center_square
-
-STYLES = pa.struct([("short_caption", pa.string()), ("paraphrases", pa.list_(pa.string())),
-                    ("tags", pa.list_(pa.string())), ("varied_captions", pa.list_(pa.string())),
-                    ("object_prompts", pa.list_(pa.string()))])
-IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])  # the `datasets` Image feature
-
-
-def png(i: int) -> bytes:
-    """A small non-square image whose colour encodes the row."""
-    buf = io.BytesIO()
-    Image.fromarray(np.full((12, 20, 3), (i * 6 % 256, 255 - i * 6 % 256, 90), np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
-
-
-def rows(start: int, n: int) -> dict[str, list]:
-    ids = range(start, start + n)
-    return {"image": [{"bytes": png(i), "path": None} for i in ids],
-            "brief_caption": [f"brief {i}" for i in ids],
-            "detailed_caption": [f"cot {i}" for i in ids],
-            "augmented_prompts": [{"short_caption": f"short {i}.", "paraphrases": [f"para {i}"],
-                                   "tags": ["red", f"t{i}"], "varied_captions": [f"varied {i}"],
-                                   "object_prompts": ["cup", "dog", f"o{i}"]} for i in ids],
-            "aesthetic": [5.0] * n}
-
-
-def write_shard(path, start: int, n: int, drop: str | None = None, image_type=IMAGE, images=None) -> None:
-    data = rows(start, n)
-    if images is not None:
-        data["image"] = images
-    types = {"image": image_type, "brief_caption": pa.string(), "detailed_caption": pa.string(),
-             "augmented_prompts": STYLES, "aesthetic": pa.float64()}
-    cols = {k: pa.array(v, type=types[k]) for k, v in data.items() if k != drop}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table(cols), path)
+from tests.helpers.release_world import hub_folder, png, write_shard
 
 
 @pytest.fixture
@@ -57,15 +23,6 @@ def tok():
     from rgbench.toy.tokenizer import PatchTokenizer
 
     return PatchTokenizer.load()
-
-
-def hub_folder(root, sizes=(25, 15)):
-    """data/train-0000k-of-0000n.parquet, as the hub lays out a one-split dataset."""
-    start = 0
-    for k, n in enumerate(sizes):
-        write_shard(root / "data" / f"train-{k:05d}-of-{len(sizes):05d}.parquet", start, n)
-        start += n
-    return root
 
 
 def key_of(g: int, sizes=(25, 15)) -> str:

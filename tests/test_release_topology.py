@@ -1,7 +1,8 @@
 """The shipped real-model presets at the release's topology, on CPU: `release` (SFT) under torchrun with 4 gloo
-processes and `paper` (GRPO) with 8, each with its own config — tiny real-format models substituted through the
-weights dir (tests/helpers/release_world.py), only the step count and the data paths set — trains one step,
-stops with a checkpoint (--stop-after 1), and a second launch resumes it to step 2."""
+processes and `paper` (GRPO) with 8, each with its own config but the step count — tiny real-format models
+substituted through the weights dir, the release's data files and judge script in the release's formats where the
+presets look for them (tests/helpers/release_world.py) — trains one step, stops with a checkpoint
+(--stop-after 1), and a second launch resumes it to step 2."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.release_world import build_weights, write_rl_prompts, write_sft_records
+from helpers.release_world import build_release_files, build_weights
 
 from rgbench.results import read_json, read_jsonl
 
@@ -22,8 +23,7 @@ ROOT = Path(__file__).parent.parent
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("release")
-    return {"root": root, "weights": build_weights(root), "sft": write_sft_records(root),
-            "prompts": write_rl_prompts(root)}
+    return {"root": build_release_files(root), "weights": build_weights(root)}
 
 
 def launch(world: dict, processes: int, args: list[str], port: int) -> subprocess.CompletedProcess:
@@ -50,19 +50,20 @@ def train_twice(world: dict, processes: int, args: list[str], port: int) -> Path
 
 
 def test_release_sft_preset_runs_on_4_processes_and_resumes(world):
-    run = train_twice(world, 4, ["sft", "-c", "release", "--set", "train.steps=2", "--set", f"data={world['sft']}",
-                                 "--run-id", "sft"], 29100)
+    run = train_twice(world, 4, ["sft", "-c", "release", "--set", "train.steps=2", "--run-id", "sft"], 29100)
     summary = read_json(run / "summary.json")
     assert (summary["world_size"], summary["batch_size"], summary["grad_accum_per_process"]) == (4, 128, 8)
     assert summary["provenance"]["model"] == "janus-pro-7b" and (run / "model" / "config.json").is_file()
+    assert summary["data_read"]["splits"] == {"train": 14} and summary["records"] == 13  # the release's 95/5 split
     assert all(m["tokens"] > 0 and m["grad_norm"] > 0 for m in read_jsonl(run / "metrics.jsonl"))
 
 
 def test_paper_grpo_preset_runs_on_8_processes_and_resumes(world):
-    run = train_twice(world, 8, ["grpo", "-c", "paper", "--set", "train.steps=2",
-                                 "--set", f"prompts={world['prompts']}", "--run-id", "grpo"], 29300)
+    run = train_twice(world, 8, ["grpo", "-c", "paper", "--set", "train.steps=2", "--run-id", "grpo"], 29300)
     summary = read_json(run / "summary.json")
     assert (summary["world_size"], summary["micro_batches_per_process"]) == (8, 8)
+    [template] = summary["provenance"]["judge_templates"]  # the release's RM_TEMPLATE, from the clone's script
+    assert "ReasonGen-R1/examples/janus_rl.sh" in template["source"], template
     rows = read_jsonl(run / "metrics.jsonl")
     assert all(r["kept_groups"] == 32 and not r["short_step"] for r in rows)  # the judge's verdicts vary
     rollouts = [json.loads(line) for line in (run / "rollouts" / "step_00002.jsonl").read_text().splitlines()]

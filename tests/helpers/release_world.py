@@ -6,18 +6,26 @@ models, and data files in the release's formats, so a shipped real-model preset 
     <weights>/Qwen/Qwen2.5-VL-7B-Instruct         tiny Qwen2.5-VL answering \\boxed{0|1} by an image vote
                                                   calibrated on the tiny Janus's own images (about half pass)
 
-Set RGBENCH_WEIGHTS=<weights> and every `janus-pro-7b` / `reasongen-r1-sft` / `size: 7B` resolves there.
+Set RGBENCH_WEIGHTS=<weights> and every `janus-pro-7b` / `reasongen-r1-sft` / `size: 7B` resolves there. The
+release's data (`build_release_files`) lies where the presets look for it, relative to the working directory:
+
+    ReasonGen-R1-SFT-230k/data/train-0000k-of-00002.parquet   the SFT dataset's schema (image struct, captions)
+    ReasonGen-R1/examples/rl_prompts/{geneval,dpg,t2i}_train.txt
+    ReasonGen-R1/examples/janus_rl.sh                          tests/data/release/janus_rl.sh (RM_TEMPLATE's shape)
 """
 
 from __future__ import annotations
 
-import json
+import io
 import shutil
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 from PIL import Image
 
+FIXTURES = Path(__file__).parent.parent / "data" / "release"
 PROMPTS = ["a red apple on a wooden table", "two cats sleeping on a sofa", "a blue car left of a tree",
            "three yellow balloons", "a dog below a window", "a green cup and a white plate"]
 
@@ -38,20 +46,57 @@ def build_weights(root: Path) -> Path:
     return weights
 
 
-def write_sft_records(root: Path, n: int = 12) -> Path:
-    """JSONL records with images (the format `data:` reads), one per prompt, random 32×32 images."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for i in range(n):
-        Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(root / f"img{i}.png")
-        rows.append({"id": f"r{i}", "prompt": PROMPTS[i % len(PROMPTS)], "cot": "a plan of the scene .",
-                     "image": f"img{i}.png"})
-    path = root / "sft.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
+STYLES = pa.struct([("short_caption", pa.string()), ("paraphrases", pa.list_(pa.string())),
+                    ("tags", pa.list_(pa.string())), ("varied_captions", pa.list_(pa.string())),
+                    ("object_prompts", pa.list_(pa.string()))])
+IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])  # the `datasets` Image feature
 
 
-def write_rl_prompts(root: Path) -> Path:
-    path = root / "rl_prompts.txt"
-    path.write_text("".join(p + "\n" for p in PROMPTS * 8))
-    return path
+def png(i: int) -> bytes:
+    """A small non-square image whose colour encodes the row."""
+    buf = io.BytesIO()
+    Image.fromarray(np.full((12, 20, 3), (i * 6 % 256, 255 - i * 6 % 256, 90), np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def rows(start: int, n: int) -> dict[str, list]:
+    ids = range(start, start + n)
+    return {"image": [{"bytes": png(i), "path": None} for i in ids],
+            "brief_caption": [f"brief {i}" for i in ids],
+            "detailed_caption": [f"cot {i}" for i in ids],
+            "augmented_prompts": [{"short_caption": f"short {i}.", "paraphrases": [f"para {i}"],
+                                   "tags": ["red", f"t{i}"], "varied_captions": [f"varied {i}"],
+                                   "object_prompts": ["cup", "dog", f"o{i}"]} for i in ids],
+            "aesthetic": [5.0] * n}
+
+
+def write_shard(path, start: int, n: int, drop: str | None = None, image_type=IMAGE, images=None) -> None:
+    data = rows(start, n)
+    if images is not None:
+        data["image"] = images
+    types = {"image": image_type, "brief_caption": pa.string(), "detailed_caption": pa.string(),
+             "augmented_prompts": STYLES, "aesthetic": pa.float64()}
+    cols = {k: pa.array(v, type=types[k]) for k, v in data.items() if k != drop}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(cols), path)
+
+
+def hub_folder(root, sizes=(25, 15)):
+    """data/train-0000k-of-0000n.parquet, as the hub lays out a one-split dataset."""
+    start = 0
+    for k, n in enumerate(sizes):
+        write_shard(root / "data" / f"train-{k:05d}-of-{len(sizes):05d}.parquet", start, n)
+        start += n
+    return root
+
+
+def build_release_files(root: Path) -> Path:
+    """The release's files where its presets look for them (relative to the working directory `root`): the SFT
+    dataset folder, a clone's RL prompt files and its examples/janus_rl.sh (a fixture of the same shape)."""
+    hub_folder(root / "ReasonGen-R1-SFT-230k", sizes=(8, 6))
+    prompts = root / "ReasonGen-R1" / "examples" / "rl_prompts"
+    prompts.mkdir(parents=True)
+    for k, name in enumerate(("geneval_train.txt", "dpg_train.txt", "t2i_train.txt")):
+        (prompts / name).write_text("".join(p + "\n" for p in PROMPTS[k::3] * 6))
+    shutil.copy(FIXTURES / "janus_rl.sh", root / "ReasonGen-R1" / "examples" / "janus_rl.sh")
+    return root
