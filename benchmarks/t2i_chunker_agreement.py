@@ -4,10 +4,17 @@ scores the official prompts with) on T2I-CompBench's val files.
     python benchmarks/t2i_chunker_agreement.py                     # the built-in chunker (the fallback) vs the table
     python benchmarks/t2i_chunker_agreement.py --model en_core_web_sm   # also live spaCy vs the table (target 1.000)
 
-Prints, per category, the share of prompts whose chunk lists agree exactly and whose BLIP questions (the kept
-chunks, corrected mode) agree, how often the complex prompts' two objects agree (official mode, read from each
-chunker's tags), and the first disagreements. The built-in chunker only parses prompts outside the table; its
-agreement here measures how far that fallback is from spaCy (goal ≥ 0.95 per category).
+Prints, per category, the share of prompts whose chunk lists agree exactly, over all prompts and over the held-out
+half alone (`phrases.lexicon_half`: the built-in tagger's word lexicon is made from the other half, so held-out is
+its measure on prompts it has not seen), the share whose BLIP questions (the kept chunks, corrected mode) agree,
+how often the complex prompts' two objects agree (official mode, read from each chunker's tags), and the first
+disagreements. The built-in chunker only parses prompts outside the table; its agreement here measures how far
+that fallback is from spaCy (goal ≥ 0.95 per category).
+
+Measured (built-in, lexicon of 1,592 words from 1,210 fit-half prompts), chunks all / held-out: color 0.950 /
+0.928, shape 0.903 / 0.901, texture 0.897 / 0.855, spatial 0.990 / 0.986, non-spatial 0.873 / 0.823, numeracy
+0.990 / 0.993, complex 0.863 / 0.841; complex objects 0.897. The previous rule-only chunker: 0.877, 0.863, 0.827,
+0.990, 0.737, 0.977, 0.780 (all prompts); complex objects 0.759.
 """
 
 from __future__ import annotations
@@ -41,19 +48,22 @@ def compare(spacy: phrases.ShippedChunker, builtin: phrases.Chunker, show: int) 
     print(f"{builtin.name} vs {spacy.table_name}")
     for cat in CATEGORIES:
         prompts = [it.prompt for it in load_prompt_set(f"t2i:{cat}").items]
-        same = same_questions = 0
+        same = same_questions = held = same_held = 0
         shown = 0
         for prompt in prompts:
             a, b = spacy.noun_chunks(prompt), builtin.noun_chunks(prompt)
             same += a == b
+            if phrases.lexicon_half(prompt) == "held_out":
+                held += 1
+                same_held += a == b
             qa = [a[i] for i in phrases.kept_chunks(a, "corrected")]
             qb = [b[i] for i in phrases.kept_chunks(b, "corrected")]
             same_questions += qa == qb
             if a != b and shown < show:
                 print(f"  {cat}: {prompt!r}\n    spacy   {a}\n    builtin {b}")
                 shown += 1
-        print(f"{cat:12s} chunks {same / len(prompts):.3f}  questions {same_questions / len(prompts):.3f}  "
-              f"({len(prompts)} prompts)")
+        print(f"{cat:12s} chunks {same / len(prompts):.3f}  held-out {same_held / held:.3f}  "
+              f"questions {same_questions / len(prompts):.3f}  ({len(prompts)} prompts, {held} held out)")
     complex_objects_agreement(spacy, builtin, show)
 
 

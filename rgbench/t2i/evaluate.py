@@ -124,13 +124,23 @@ CHUNKERS: dict[str, Callable[[], phrases.Chunker]] = {
 
 
 def build_chunker(name: str, prompt_set: str = "t2i") -> phrases.Chunker:
-    """The chunker a config names. `auto` on the toy prompts is the built-in chunker, on every machine: the toy
-    has no official parse, and spaCy mis-tags its shape words ("a diamond next to a square": square → ADJ)."""
+    """The chunker a config names. `auto` on the toy prompts is the built-in chunker with the toy's vocabulary
+    fixed (shapes are nouns; colours, sizes and textures adjectives), on every machine: the toy has no official
+    parse, and spaCy, whose tags the built-in lexicon copies, mis-tags its shape words ("a diamond next to a
+    square": square → ADJ)."""
     if name not in CHUNKERS:
         raise ValueError(f"unknown chunker '{name}'; known: {', '.join(CHUNKERS)}")
     if name == "auto" and prompt_set.startswith("toy"):
-        return phrases.BuiltinChunker()
+        return phrases.BuiltinChunker(fixed=toy_vocabulary())
     return CHUNKERS[name]()
+
+
+def toy_vocabulary() -> dict[str, str]:
+    """The toy world's words with their one part of speech."""
+    from rgbench.toy import world
+
+    adjectives = [*world.PALETTE, *world.SIZES, *world.TEXTURES]
+    return {**{w: "ADJ" for w in adjectives}, **{w: "NOUN" for w in world.SHAPES}}
 
 
 # ---------------------------------------------------------------- what scoring reads out of a prompt

@@ -2,20 +2,21 @@
 a spatial prompt, the relation phrase, and the (object, count) pairs of a numeracy prompt (benchmarks.md §3.3,
 §3.6).
 
-The official scripts use spaCy's `en_core_web_sm` 3.5.0: `doc.noun_chunks` for the questions, the first and last
-NOUN for spatial objects. spaCy is an optional extra here (`pip install spacy` + the model); when it is absent a
-built-in chunker runs. It is written for the val files' patterns: "a green bench and a blue bowl" (attribute
-binding: phrases split at conjunctions), "The red apple was next to the oval plate." (complex: a phrase runs
-from a determiner or a content word to the next preposition, conjunction, verb or punctuation), "two boys"
-(numeracy). Which chunker ran is recorded in every result (`chunker`), since noun chunks decide the questions.
+The official scripts use spaCy's `en_core_web_sm`: `doc.noun_chunks` for the questions, the first and last NOUN
+for spatial objects. rgbench reads spaCy's parses of every shipped prompt from a table (`ShippedChunker`); for
+other prompts spaCy runs when installed, else a built-in chunker (`BuiltinChunker`) that imitates it: a tagger
+(closed word classes, a word → tag lexicon made from spaCy's own tags on half the shipped prompts, context rules,
+a guess for unseen words) and spaCy's noun-chunk rules read from those tags (`chunk_spans`). Which chunker ran is
+recorded in every result (`chunker`), since noun chunks decide the questions.
 
-A chunker also tags tokens (`tagged`): spaCy's coarse part of speech, or, built in, NOUN for the last word of
-each noun chunk. The complex category's objects are read from those tags exactly as the official script reads
-spaCy's (`complex_objects`).
+A chunker also tags tokens (`tagged`): spaCy's coarse part of speech, or the built-in tagger's guess at it. The
+complex category's objects are read from those tags exactly as the official script reads spaCy's
+(`complex_objects`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -37,42 +38,28 @@ NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fiv
 
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "its", "his", "her", "their", "my", "your",
                "our", "some", "each", "every", "another", "several", "many", "few", "no"} | set(NUMBER_WORDS)
-PREPOSITIONS = {"on", "of", "in", "at", "with", "under", "above", "below", "near", "next", "to", "behind", "beside",
-                "by", "for", "from", "into", "onto", "over", "through", "across", "against", "along", "around",
-                "between", "beneath", "inside", "outside", "up", "down", "off", "among", "toward", "towards",
-                "underneath", "atop", "upon", "within", "without", "like", "as", "while", "during", "after",
-                "before", "than", "past", "alongside"}
-CONJUNCTIONS = {"and", "or", "but", "nor", "so", "yet", "while", "where", "which", "who", "that"}
-VERBS = {"is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did",
-         "sat", "sits", "sit", "lay", "lies", "lie", "stood", "stands", "stand", "hung", "hangs", "hang",
-         "rested", "rests", "rest", "floated", "floats", "strode", "placed", "perched", "leaned", "leans",
-         "looked", "looks", "holds", "held", "sitting", "lying", "standing", "hanging", "resting", "looking",
-         "reaching", "playing", "running", "walking", "flying", "eating", "speaking", "making", "marveling",
-         "holding", "wearing", "watching", "reading", "riding", "swimming", "can", "could", "will", "would",
-         "seems", "seemed", "appears", "appeared", "covered", "filled", "surrounded", "displayed", "set",
-         "draped", "stacked", "parked", "piled", "tucked", "nestled", "scattered", "arranged", "hold", "contains",
-         "covers", "fills", "creates", "wears", "carries", "eats", "rides", "flies", "runs", "walks", "chases",
-         "sleeps", "jumps",
-         # irregular past tenses (complex prompts: "the duckling swam next to the swan")
-         "swam", "sank", "ran", "flew", "grew", "fell", "shone", "drove", "rode", "swung", "slept", "crept",
-         "knelt", "clung", "sang", "drank", "ate", "caught", "threw", "wore", "took", "gave", "made", "went",
-         "came", "kept", "sprang", "blew", "drew", "hid"}
-# Words right after a verb that describe the subject rather than name an object ("the sunflower stood tall next
-# to …"); after a verb they start no noun phrase, elsewhere ("a tall tree") they are ordinary modifiers.
-PREDICATIVES = {"tall", "still", "high", "low", "upright", "alone", "close", "proud", "straight", "motionless",
-                "idle", "quiet", "silent", "calm", "steady", "firm", "open", "closed", "empty", "full", "ready"}
-LY_NOUNS = {"jelly", "lily", "belly", "family", "butterfly", "dragonfly", "firefly", "holly", "rally", "ally",
-            "bully", "assembly", "supply", "anomaly", "italy", "fly"}  # "-ly" words that are not adverbs
 PRONOUNS = {"it", "he", "she", "they", "we", "i", "you", "them", "him", "us"}
-PARTICLES = {"out", "away", "back", "together", "apart", "around", "here", "there", "not", "also", "just"}
-BREAKERS = PREPOSITIONS | CONJUNCTIONS | VERBS | PARTICLES
-# Nouns with a verb's ending, seen in the val files ("a red painting", "the ceiling", "a bed").
-ING_ED_NOUNS = {"painting", "ring", "ceiling", "building", "earring", "seating", "flooring", "meeting", "watering",
-                "swing", "sapling", "king", "thing", "evening", "morning", "clothing", "string", "wing", "spring",
-                "wedding", "pudding", "frosting", "icing", "railing", "lighting", "stocking", "engineering", "bed",
-                "sled", "shed", "seed", "feed", "reed", "weed", "steed", "bread", "led", "duckling", "seedling",
-                "dumpling", "sibling", "gosling", "starling", "fledgling", "yearling", "darling", "rocking",
-                "dining", "living"}
+
+# The built-in tagger's closed classes (spaCy's coarse tags); open-class words come from the lexicon or a guess.
+CLOSED_CLASSES = {
+    "DET": "a an the this that these those each every another some any no all both either neither",
+    "CCONJ": "and or but nor",
+    "SCONJ": "while as because if when where although though since until so",
+    "ADP": "on of in at with under above below near to behind beside by for from into onto over through across "
+           "against along around between beneath inside outside among toward towards underneath atop upon within "
+           "without like during after before than past alongside",
+    "PRON": "it he she they we i you them him us her his its their my your our which who what itself themselves "
+            "someone something everyone",
+    "AUX": "is are was were be been being am has have had do does did can could will would shall should may might "
+           "must",
+    "ADJ": "many several few",
+    "NUM": "one two three four five six seven eight nine ten"}
+CLOSED = {word: pos for pos, listed in CLOSED_CLASSES.items() for word in listed.split()}
+POSSESSIVES = {"his", "her", "its", "their", "my", "your", "our"}  # a determiner, not a chunk, before a noun
+ADJ_SUFFIXES = ("ous", "ful", "ic", "ive", "less", "able", "ible", "ish")
+NOMINAL = ("NOUN", "PROPN")
+PHRASE_ENDS = ("ADP", "PUNCT", "CCONJ", "AUX", "SCONJ", "PART", "END")  # what may follow a noun phrase's head
+LEXICON_FILE = Path(__file__).parent / "data" / "pos_lexicon.json"
 
 
 class Chunker(Protocol):
@@ -90,75 +77,174 @@ def words(text: str) -> list[str]:
     return re.findall(r"[A-Za-z0-9'-]+|[^\sA-Za-z0-9]", text)
 
 
+_TOKEN = re.compile(r"'s\b|[A-Za-z0-9]+(?::[0-9]+)?|[^\sA-Za-z0-9]")
+
+
+def spacy_tokens(text: str) -> list[tuple[str, int, int]]:
+    """(token, start, end) as spaCy's English tokenizer splits these prompts: punctuation, a possessive "'s" and a
+    hyphen inside a word ("high-tech" → high, -, tech) are tokens of their own; "11:44" stays whole."""
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def lexicon_half(prompt: str) -> str:
+    """Which half of the shipped prompts a prompt is in: "fit" (the lexicon is made from its parses) or "held_out"
+    (measured only), by the parity of the first byte of the SHA-256 of its stripped text."""
+    return "held_out" if hashlib.sha256(prompt.strip().encode("utf-8")).digest()[0] % 2 else "fit"
+
+
+@lru_cache(maxsize=1)
+def pos_lexicon() -> dict[str, list[str]]:
+    """Lower-cased word → the coarse tags spaCy gave it in the fit half of the shipped prompts, most frequent first
+    (data/pos_lexicon.json, made by scripts/t2i_pos_lexicon.py)."""
+    words_ = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))["words"]
+    return {word: tags.split() for word, tags in words_.items()}
+
+
 class BuiltinChunker:
-    """Noun phrases without a parser: a phrase starts at a determiner or content word and ends before the next
-    preposition, conjunction, verb, pronoun or punctuation mark (a comma between adjectives does not end it)."""
+    """spaCy-like noun chunks without spaCy: a tagger (closed classes, a word → tag lexicon read from spaCy's own
+    tags, context rules, a guess for unseen words) and noun chunks read from the tags as spaCy's `noun_chunks`
+    forms them: every noun, proper noun or pronoun that no noun follows, with the modifiers before it
+    (`chunk_spans`)."""
 
     name = "builtin"
 
+    def __init__(self, lexicon: dict[str, list[str]] | None = None, fixed: dict[str, str] | None = None) -> None:
+        """`lexicon`: word → its tags, most frequent first (default: data/pos_lexicon.json); `fixed`: words that
+        always get one tag, whatever the lexicon says (the toy's vocabulary: "square" is a shape there, a noun,
+        where spaCy reads an adjective)."""
+        base = pos_lexicon() if lexicon is None else lexicon
+        self.lexicon = {**base, **{w.lower(): [tag] for w, tag in (fixed or {}).items()}} if fixed else base
+
     def noun_chunks(self, text: str) -> list[str]:
-        tokens = words(text)
-        return [_join([tokens[i] for i in span]) for span in chunk_spans(tokens)]
+        tokens = spacy_tokens(text)
+        tags = tag_words([t for t, _, _ in tokens], self.lexicon)
+        return [text[tokens[s][1]:tokens[e][2]] for s, e in chunk_spans([t for t, _, _ in tokens], tags)]
 
     def tagged(self, text: str) -> Tagged:
-        """NOUN for the last word of each noun chunk (its head; pronouns excluded), X for every other token: no
-        PROPN, so the official proper-noun fallback never applies."""
-        tokens = words(text)
-        heads = {span[-1] for span in chunk_spans(tokens) if tokens[span[-1]].lower() not in PRONOUNS}
-        return [(tok, "NOUN" if i in heads else "X") for i, tok in enumerate(tokens)]
+        """Each token with the built-in tagger's guess at spaCy's coarse part of speech."""
+        tokens = [t for t, _, _ in spacy_tokens(text)]
+        return list(zip(tokens, tag_words(tokens, self.lexicon)))
 
 
-def chunk_spans(tokens: list[str]) -> list[list[int]]:
-    """The built-in chunker's noun phrases as lists of token indices."""
-    chunks: list[list[int]] = []
-    current: list[int] = []
-    verbs: set[int] = set()  # tokens read as verbs
-    for i, tok in enumerate(tokens):
-        low = tok.lower()
-        if tok == "," and current and i + 1 < len(tokens) and tokens[i + 1].lower() not in BREAKERS | DETERMINERS:
-            current.append(i)  # "the towering, majestic elephants"
+def tag_words(tokens: list[str], lexicon: dict[str, list[str]]) -> list[str]:
+    """spaCy-style coarse tags: closed classes and the lexicon's first reading, then context rules for words with
+    two readings and for "-ing" forms, then a guess from the neighbours for words the lexicon lacks."""
+    n = len(tokens)
+    low = [t.lower() for t in tokens]
+    seen = [lexicon.get(w, []) for w in low]
+
+    def known(i: int) -> str | None:
+        if low[i] == "'s":
+            return "PART"
+        if not tokens[i][0].isalnum():
+            return "PUNCT"
+        if tokens[i][0].isdigit():
+            return "NUM"
+        if i > 0 and tokens[i][0].isupper() and low[i] not in CLOSED:
+            return "PROPN"  # capitalised inside the sentence
+        return CLOSED.get(low[i]) or (seen[i][0] if seen[i] else None)
+
+    tags = [known(i) for i in range(n)]
+
+    def before(i: int) -> str | None:  # a possessive pronoun counts as the determiner it is
+        return "DET" if i > 0 and low[i - 1] in POSSESSIVES else (tags[i - 1] if i > 0 else "START")
+
+    def after(i: int) -> str | None:
+        return tags[i + 1] if i + 1 < n else "END"
+
+    for i in range(n - 1):  # "to" before a verb or an unseen word is the infinitive marker: "trying to catch"
+        if low[i] == "to" and (tags[i + 1] is None or seen[i + 1][:1] == ["VERB"]):
+            tags[i], tags[i + 1] = "PART", "VERB"
+    for i in range(1, n):
+        if low[i].endswith("ing") and len(low[i]) > 4 and tags[i] is not None:
+            if tags[i - 1] == "AUX":
+                tags[i] = "VERB"  # "is building"
+            elif tags[i - 1] in ("CCONJ", "PUNCT"):  # "and making plans" / "and reading on", "feeling refreshed"
+                nxt = after(i)
+                if nxt in ("DET", "PRON", "NUM", "ADJ", "NOUN", None):
+                    tags[i] = "VERB"
+                elif nxt in ("VERB", "PUNCT", "END"):
+                    tags[i] = "NOUN"
+        elif "NOUN" in seen[i] and "VERB" in seen[i] and tags[i] in ("NOUN", "VERB"):
+            prev, nxt = before(i), after(i)
+            if prev in ("DET", "ADJ", "NUM") and nxt in PHRASE_ENDS:
+                tags[i] = "NOUN"  # "a yellow fly"
+            elif prev == "AUX" or (prev in ("NOUN", "PROPN", "PRON") and nxt in ("DET", "ADP", "PRON", "NUM", "ADV")):
+                tags[i] = "VERB"  # "the metallic frame display the …"
+    for i in range(n):
+        if tags[i] is None:
+            tags[i] = guess_tag(low[i], before(i), after(i))
+    return tags  # type: ignore[return-value]
+
+
+def guess_tag(word: str, prev: str | None, nxt: str | None) -> str:
+    """A word the lexicon lacks, from its neighbours' tags (None: another unseen word) and its ending."""
+    if prev == "PART":
+        return "VERB"
+    if nxt == "ADJ" and prev not in ("NOUN", "PROPN", "PRON"):
+        return "ADJ"  # "a long, narrow yellow kitchen"
+    if prev in ("DET", "ADJ", "NUM", "ADP") and nxt in PHRASE_ENDS:
+        return "NOUN"  # the head of a phrase: "a beautiful melody."
+    if prev in ("NOUN", "PROPN", "PRON") and nxt in ("DET", "ADP", "ADV", "PRON", "ADJ", "NUM"):
+        return "VERB"  # after a subject: "the pen wrote on"
+    if word.endswith("ly") and len(word) > 4:
+        return "ADV"
+    if word.endswith(("ing", "ed")) and len(word) > 4:
+        return "ADJ" if prev in ("DET", "ADJ") else "VERB"
+    if word.endswith(ADJ_SUFFIXES) and len(word) > 4 and nxt not in PHRASE_ENDS:
+        return "ADJ"
+    return "VERB" if prev == "AUX" else "NOUN"
+
+
+def chunk_spans(tokens: list[str], tags: list[str]) -> list[tuple[int, int]]:
+    """Noun chunks as (first, last) token indices, read from spaCy-style tags the way spaCy's `noun_chunks` builds
+    them from its parse. A head is a pronoun (not a possessive before its noun) or a noun / proper noun that no
+    noun, "'s" or word-internal hyphen follows ("a park bench": "park" is a modifier). Its chunk reaches left over
+    determiners, numbers, adjectives, nouns, participles ("the crying baby"), possessives ("the mother's voice"),
+    an adverb before an adjective, a word-internal hyphen ("the tech-savvy user"), "and" between adjectives ("black
+    and white floor tiles") and a comma after an adjective ("the sharp, steel blades"); it never starts with a
+    conjunction, a punctuation mark, an adverb, or a verb (a verb's object is no modifier: "making plans") except
+    after a preposition ("of blooming flowers"). Chunks never overlap."""
+    n = len(tokens)
+    low = [t.lower() for t in tokens]
+
+    def glued(j: int) -> bool:  # a hyphen written inside a word
+        return 0 < j < n - 1 and tokens[j] == "-" and tags[j] == "PUNCT"
+
+    def head(i: int) -> bool:
+        if tags[i] == "PRON":
+            return not (low[i] in POSSESSIVES and i + 1 < n and tags[i + 1] in ("NOUN", "PROPN", "ADJ", "NUM", "VERB"))
+        if tags[i] not in NOMINAL or (i + 1 < n and (tags[i + 1] in NOMINAL or low[i + 1] == "'s" or glued(i + 1))):
+            return False
+        return not (i + 2 < n and tags[i + 1] == "ADJ" and tags[i + 2] in NOMINAL)  # "rubber sole shoes"
+
+    def modifier(j: int) -> bool:  # token j inside the chunk that token j + 1 starts
+        tag, right = tags[j], tags[j + 1]
+        if tag in ("DET", "NUM", "ADJ", "NOUN", "PROPN", "VERB") or low[j] == "'s" or glued(j):
+            return True
+        if tag == "PRON":
+            return low[j] in POSSESSIVES
+        if tag == "ADV":
+            return right in ("ADJ", "VERB")
+        if tag == "CCONJ":
+            return j > 0 and tags[j - 1] == "ADJ" and right == "ADJ"
+        return tokens[j] == "," and j > 0 and tags[j - 1] in ("ADJ", "VERB") and right in ("ADJ", "VERB", "NOUN")
+
+    spans: list[tuple[int, int]] = []
+    prev_end = -1
+    for i in range(n):
+        if not head(i):
             continue
-        if low in VERBS or verb_form(low, [tokens[j] for j in current]):
-            verbs.add(i)
-        if low in BREAKERS or not tok[0].isalnum() or i in verbs or (i - 1 in verbs and predicative(low)):
-            current = _close(chunks, current, tokens)
-            continue
-        if low in PRONOUNS:
-            current = _close(chunks, current, tokens)
-            chunks.append([i])
-            continue
-        if low in DETERMINERS and current and tokens[current[-1]].lower() not in NUMBER_WORDS:
-            current = _close(chunks, current, tokens)
-        current.append(i)
-    _close(chunks, current, tokens)
-    return [c for c in chunks if not all(tokens[i].lower() in DETERMINERS for i in c)]
-
-
-def predicative(word: str) -> bool:
-    """An adjective or "-ly" adverb that, right after a verb ("stood tall", "sat quietly"), starts no noun phrase."""
-    return word in PREDICATIVES or (len(word) > 4 and word.endswith("ly") and word not in LY_NOUNS)
-
-
-def verb_form(word: str, current: list[str]) -> bool:
-    """A past tense / participle ("contrasted", "practicing") where a noun phrase cannot continue: after a
-    content word of the phrase (not right after a determiner, where it is an adjective: "the cluttered desk"),
-    or, for "-ing", at the start of a phrase ("is practicing")."""
-    if len(word) <= 4 or word in ING_ED_NOUNS or not word.endswith(("ed", "ing")):
-        return False
-    after_content = bool(current) and current[-1].lower() not in DETERMINERS and current[-1] != ","
-    return after_content or (word.endswith("ing") and not current)
-
-
-def _close(chunks: list[list[int]], current: list[int], tokens: list[str]) -> list[int]:
-    while current and tokens[current[-1]] == ",":
-        current = current[:-1]
-    if current:
-        chunks.append(current)
-    return []
-
-
-def _join(tokens: list[str]) -> str:
-    return " ".join(tokens).replace(" ,", ",")
+        start = i
+        if tags[i] != "PRON":
+            while start - 1 > prev_end and modifier(start - 1):
+                start -= 1
+        while start < i and (tags[start] in ("CCONJ", "PUNCT", "ADV")
+                             or (tags[start] == "VERB" and not (start > 0 and tags[start - 1] == "ADP"))):
+            start += 1
+        spans.append((start, i))
+        prev_end = i
+    return spans
 
 
 class SpacyChunker:
