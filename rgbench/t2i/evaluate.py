@@ -44,7 +44,8 @@ from rgbench.sharding import parse_shard, select
 from rgbench.t2i import phrases, rules
 from rgbench.t2i.folder import Entry, parse_entry, scan_category, sort_entries
 
-SCORER_VERSION = "t2i-rules-2"  # 2: float32 BLIP product, 0.1 detection cut, per-axis frame, recorded parses
+SCORER_VERSION = "t2i-rules-3"  # 2: float32 BLIP product, 0.1 detection cut, per-axis frame, recorded parses;
+# 3: the built-in chunker tags like spaCy (word lexicon, context rules): toy prompts and unshipped ones parse anew
 CATEGORIES = ("color", "shape", "texture", "spatial", "non_spatial", "numeracy", "complex")
 TABLE_COLUMNS = (("color", "Color"), ("shape", "Shape"), ("texture", "Texture"), ("spatial", "2D-Spatial"),
                  ("non_spatial", "Non-Spatial"), ("numeracy", "Numeracy"), ("complex", "Complex"))
