@@ -482,6 +482,8 @@ def reproduce_cmd(
     overrides: SetOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder [default: results/reproduce-<preset>].")] = None,
     device: TrainDeviceOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Check, without a GPU or loading a model, that every stage's "
+                     "config, weights and data are here; print the training stages' torchrun commands.")] = False,
 ) -> None:
     """The whole paper: base → SFT → GRPO arms → generation + evaluation on three benchmarks → CoT words →
     tables → entropy curves. Every stage resumes; rerun the same command after an interruption."""
@@ -497,6 +499,12 @@ def reproduce_cmd(
     try:
         cfg = load_config("reproduce", preset, [*(overrides or []), *([f"seeds={seeds}"] if seeds else [])])
         root = out or results_root() / f"reproduce-{preset}"
+        if check:
+            from rgbench.preflight import preflight, report
+
+            found = preflight(cfg, root)
+            console.print(report(found, preset), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1 if found.missing else 0)
         summary = reproduce(cfg, root, device, say=lambda m: console.print(m, highlight=False))
     except (ConfigError, RegistryError, RunError, PolicyLoadError, WeightsNotFound, ValueError, FileNotFoundError,
             ImportError) as err:

@@ -278,10 +278,9 @@ def run_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device
              evals: dict[str, dict[str, list[str]]], arm_runs: dict[str, list[str]]) -> None:
     """One seed: SFT, the arms, then every model on every benchmark."""
     runs = root / "runs"
-    sft_over = [f"model={cfg.base_model}", f"train.seed={seed}", *cfg.sft_overrides]
     outputs = {"sft": cfg.sft_model} if cfg.sft_model else \
-        {"sft": stages.run(f"s{seed}/sft", train_stage, "sft", cfg.sft_preset, sft_over, runs, f"sft-s{seed}",
-                           device)["model"]}
+        {"sft": stages.run(f"s{seed}/sft", train_stage, "sft", cfg.sft_preset, sft_overrides(cfg, seed), runs,
+                           f"sft-s{seed}", device)["model"]}
     for arm in cfg.arms:
         start = outputs["sft"] if arm.start == "sft" else cfg.base_model
         over = arm_overrides(cfg, arm, start, seed)
@@ -300,6 +299,11 @@ def run_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device
             evals.setdefault(model.label, {}).setdefault(bench, []).append(run)
     if cfg.plans.benchmark:
         diagnose_seed(cfg, seed, root, stages, device, models_of(cfg, outputs))
+
+
+def sft_overrides(cfg: ReproduceConfig, seed: int) -> list[str]:
+    """The --set overrides of one seed's SFT stage."""
+    return [f"model={cfg.base_model}", f"train.seed={seed}", *cfg.sft_overrides]
 
 
 def arm_overrides(cfg: ReproduceConfig, arm: ArmSpec, start: str, seed: int) -> list[str]:
