@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 pytest.importorskip("transformers")
 
@@ -94,7 +95,7 @@ def test_extract_boxed_and_reward(text, content, reward):
 
 
 def test_judge_boxed_and_p_yes(folder, vlm, images):
-    boxed = QwenVLJudge(model=str(folder), mode="boxed", max_new_tokens=4, min_pixels=SMALL)
+    boxed = QwenVLJudge(model=str(folder), mode="boxed", max_new_tokens=4, min_pixels=SMALL, upscale_to=None)
     assert boxed.name == f"qwen_vl-{folder}"
     verdicts = boxed.judge(TEXTS[:2], images[:2])
     assert len(verdicts) == 2 and {v.score for v in verdicts} <= {0.0, 1.0}
@@ -102,10 +103,25 @@ def test_judge_boxed_and_p_yes(folder, vlm, images):
     assert all(0.0 <= v.score <= 1.0 and v.text.startswith("P(yes)=") for v in soft)
 
 
-def test_judge_default_min_pixels_runs(folder, images):
-    """The release's 512·512 upscaling, end to end on the tiny model (1024 image tokens per image)."""
-    verdicts = QwenVLJudge(model=str(folder), mode="p_yes").judge(TEXTS[:1], images[:1])
-    assert len(verdicts) == 1
+def test_judge_prepares_images_as_the_release(folder):
+    """verl's process_image: PIL-upscale a 384×384 image to 512×512, then the processor's own pixel range. For the
+    7B's processor (28-px grid, pixels 3136 … 12845056) smart_resize gives 504×504 = 18×18 image tokens; asking
+    the processor itself for min_pixels = 512² instead gave 532×532 (19×19)."""
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
+    from rgbench.train.qwen_judge import upscale
+
+    square = np.zeros((384, 384, 3), np.uint8)
+    assert upscale(square, 512 * 512).size == (512, 512)
+    assert upscale(np.zeros((300, 500, 3), np.uint8), 512 * 512).size == (660, 396)  # int(side · 1.32198…)
+    assert upscale(np.zeros((600, 600, 3), np.uint8), 512 * 512).size == (600, 600)  # large enough: untouched
+    assert smart_resize(512, 512, factor=28, min_pixels=3136, max_pixels=12845056) == (504, 504)
+    assert smart_resize(384, 384, factor=28, min_pixels=512 * 512, max_pixels=12845056) == (532, 532)
+    judge = QwenVLJudge(model=str(folder), mode="p_yes")  # defaults: the release's preparation
+    seen = []
+    judge.vlm.next_token_probs = lambda texts, images, words, batch_size: seen.extend(images) or torch.ones(1, 4)
+    judge.judge(TEXTS[:1], [square])
+    assert seen[0].size == (512, 512)  # then the tiny processor (16-px grid) keeps 512: 32×32 image tokens
 
 
 def test_judge_rejects_bad_options(vlm):
@@ -119,7 +135,7 @@ def test_build_reward_qwen_vl(folder, images):
     from rgbench.train.rewards import build_reward
 
     reward = build_reward([{"name": "qwen_vl", "options": {
-        "model": str(folder), "max_new_tokens": 4, "min_pixels": SMALL, "batch_size": 2}}])
+        "model": str(folder), "max_new_tokens": 4, "min_pixels": SMALL, "upscale_to": None, "batch_size": 2}}])
     verdicts = reward.judge(TEXTS[:2], images[:2])
     assert len(verdicts) == 2 and all(v.score in (0.0, 1.0) and "qwen_vl" in v.parts for v in verdicts)
 

@@ -222,12 +222,12 @@ def test_judge_sends_the_split_release_text_and_scores_it():
     from rgbench.train.qwen_judge import QwenVLJudge
 
     vlm = RecordingVLM()
-    verdicts = QwenVLJudge(vlm=vlm, template=release_judge_template(FIXTURE)).judge(["two dogs"], [None])
+    verdicts = QwenVLJudge(vlm=vlm, template=release_judge_template(FIXTURE)).judge(["two dogs"], [np.zeros((8, 8, 3), np.uint8)])
     assert [v.score for v in verdicts] == [1.0]
     before, after = vlm.texts[0]
     assert before.endswith('"two dogs" \nHere is the picture:\n') and after.startswith("\n\n1. Say")
     default = RecordingVLM()
-    QwenVLJudge(vlm=default).judge(["two dogs"], [None])
+    QwenVLJudge(vlm=default).judge(["two dogs"], [np.zeros((8, 8, 3), np.uint8)])
     assert isinstance(default.texts[0], str) and '"two dogs"' in default.texts[0]
     with pytest.raises(ValueError, match="release_script"):  # unresolved, the keyword is not taken as text
         QwenVLJudge(vlm=default, template="release")

@@ -51,7 +51,7 @@ def test_tiny_janus_sft_lowers_the_loss(janus, tmp_path):
 
 def test_tiny_janus_grpo_with_a_tiny_qwen_judge_runs_two_steps(janus, qwen):
     policy = load_policy(janus, device="cpu", dtype="fp32")
-    judge = build_reward([{"name": "qwen_vl", "options": {"model": str(qwen), "mode": "p_yes", "min_pixels": 32 * 32,
+    judge = build_reward([{"name": "qwen_vl", "options": {"model": str(qwen), "mode": "p_yes", "min_pixels": 32 * 32, "upscale_to": None,
                                                           "batch_size": 8}}])
     opts = GRPOOptions(steps=2, prompts_per_step=2, samples_per_prompt=4, mini_batch_prompts=1, micro_batch=4,
                        lr=1e-3, max_generation_batches=2,
@@ -70,7 +70,7 @@ def test_tiny_janus_grpo_with_a_tiny_qwen_judge_runs_two_steps(janus, qwen):
 
 def test_boxed_qwen_judge_rewards_are_binary_in_a_grpo_step(janus, qwen):
     policy = load_policy(janus, device="cpu", dtype="fp32")
-    judge = build_reward([{"name": "qwen_vl", "options": {"model": str(qwen), "mode": "boxed", "min_pixels": 32 * 32,
+    judge = build_reward([{"name": "qwen_vl", "options": {"model": str(qwen), "mode": "boxed", "min_pixels": 32 * 32, "upscale_to": None,
                                                           "max_new_tokens": 8}}])
     opts = GRPOOptions(steps=1, prompts_per_step=1, samples_per_prompt=2, mini_batch_prompts=1, micro_batch=2,
                        filter_groups=False, generation=GenerationOptions(cot=True, cfg_weight=1.0, max_cot_tokens=4),

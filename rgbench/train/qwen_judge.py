@@ -92,6 +92,28 @@ def yes_share(probs: Any, n_yes: int) -> list[float]:
     return [0.5 if t == 0 else y / t for y, t in zip(yes.tolist(), total.tolist())]
 
 
+def upscale(image: Any, min_pixels: int, max_pixels: int = 2048 * 2048) -> Any:
+    """The release's image preparation for the judge (`process_image` in verl/workers/fsdp_workers.py): an image
+    of fewer than `min_pixels` pixels (more than `max_pixels`) is resized by PIL to int(side · √(target / pixels))
+    on each axis, then made RGB; Qwen's processor then applies its own pixel range. 384×384 → 512×512, which the
+    7B processor's smart_resize (28-px grid) rounds to 504×504: 18×18 = 324 image tokens."""
+    import math
+
+    from PIL import Image
+
+    def scaled(img: Image.Image, target: int) -> Image.Image:
+        factor = math.sqrt(target / (img.width * img.height))
+        # Pillow's default filter for resize() (bicubic since Pillow 7), which the release leaves unset
+        return img.resize((int(img.width * factor), int(img.height * factor)), Image.Resampling.BICUBIC)
+
+    image = image if isinstance(image, Image.Image) else Image.fromarray(image)
+    if image.width * image.height > max_pixels:
+        image = scaled(image, max_pixels)
+    if image.width * image.height < min_pixels:
+        image = scaled(image, min_pixels)
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
 def check_template(template: str, option: str) -> str:
     if template == "release":
         raise ValueError(f"{option} 'release' is read from the release's script: set the GRPO config's "
@@ -145,7 +167,8 @@ class QwenVLJudge:
 
     def __init__(self, size: str = "7B", model: str | None = None, mode: str = "boxed", batch_size: int = 8,
                  device: str | None = None, dtype: str = "auto", weights_dir: str | Path | None = None,
-                 min_pixels: int | None = 512 * 512, max_pixels: int | None = None, max_new_tokens: int = 1024,
+                 upscale_to: int | None = 512 * 512, min_pixels: int | None = None, max_pixels: int | None = None,
+                 max_new_tokens: int = 1024,
                  template: str | JudgeTemplate = JUDGE_TEMPLATE,
                  yes_no_template: str | JudgeTemplate = YES_NO_TEMPLATE,
                  vlm: QwenVL | None = None) -> None:
@@ -166,11 +189,14 @@ class QwenVLJudge:
                                min_pixels=min_pixels, max_pixels=max_pixels)
         self.vlm = vlm
         self.name = vlm.name  # "qwen_vl-<model or size>"
+        self.upscale_to = upscale_to
 
     def judge(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:
         """One verdict per (bare training prompt, image) pair."""
         if len(prompts) != len(images):
             raise ValueError(f"{len(prompts)} prompts but {len(images)} images")
+        if self.upscale_to is not None:
+            images = [upscale(image, self.upscale_to) for image in images]
         return self._judge(prompts, images) if prompts else []
 
     def _judge_boxed(self, prompts: Sequence[str], images: Sequence[Any]) -> list[Verdict]:

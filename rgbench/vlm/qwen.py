@@ -19,8 +19,10 @@ so answers do not depend on whether torchvision happens to be installed.
 Image size: Qwen's processor resizes every image with `smart_resize`: sides rounded to multiples of
 patch_size × merge_size (28 for the real models) with the pixel count kept inside [min_pixels, max_pixels]
 (transformers 5.x: `size={"shortest_edge": min_pixels, "longest_edge": max_pixels}`; the older `min_pixels=` /
-`max_pixels=` call kwargs are deprecated). ReasonGen-R1 upscales its 384×384 images with min_pixels = 512·512;
-smart_resize then rounds 384·(512/384) = 512 up to 532, so the judge sees 532×532 (19×19 = 361 image tokens).
+`max_pixels=` call kwargs are deprecated). ReasonGen-R1's judge first PIL-upscales its 384×384 images to
+512×512 (`process_image`, see rgbench.train.qwen_judge.upscale) and leaves the processor its own range, so
+smart_resize rounds 512 to 504 (18×18 = 324 image tokens); passing min_pixels = 512·512 here instead would
+round 384 up to 532 (19×19 = 361).
 """
 
 from __future__ import annotations
