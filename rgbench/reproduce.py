@@ -145,13 +145,19 @@ def plan(cfg: ReproduceConfig) -> list[str]:
 
 # ---------------------------------------------------------------- stage bodies
 def train(kind: str, preset: str, overrides: list[str], runs: Path, run_id: str, device: str | None) -> str:
-    """Train in this process into runs/<run_id> (resumes); returns the exported model folder."""
+    """Train in this process into runs/<run_id> (resumes); returns the exported model folder. A run finished
+    elsewhere with the same config (e.g. under torchrun, `reproduce --check` prints the command) is taken as it is,
+    without loading its model."""
     from rgbench.catalog import load_catalog
-    from rgbench.config import load_config
-    from rgbench.runs import Run
+    from rgbench.config import dump_yaml, load_config
+    from rgbench.runs import Run, run_status
 
     load_catalog()
     cfg = load_config(kind, preset, overrides)
+    done = runs / run_id
+    if (done / "summary.json").is_file() and (done / "config.yaml").is_file() and \
+            (done / "config.yaml").read_text() == dump_yaml(cfg) and run_status(done) == "complete":
+        return str(done / "model")
     if kind == "sft":
         from rgbench.train.sft_run import run_sft as runner
         provenance = {"model": cfg.model}

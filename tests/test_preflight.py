@@ -83,3 +83,20 @@ def test_toy_presets_need_nothing_from_outside(preset, tmp_path):
     found = preflight(load_config("reproduce", preset), tmp_path)
     assert not found.missing, [c.what for c in found.missing]
     assert all(c.startswith("rgbench train") for c in found.commands)  # one process: no torchrun
+
+
+def test_a_stage_trained_by_its_printed_command_is_taken_as_it_is(tmp_path):
+    """The flow for the paper: train a stage with `--check`'s command (there under torchrun), then the
+    reproduction reopens nothing: the finished run with the same config is used without loading its model."""
+    from rgbench.reproduce import train
+    from rgbench.results import read_json
+
+    cfg = load_config("reproduce", "toy-quick")
+    stage = training_stages(cfg, tmp_path / "runs")[0]
+    command = preflight(cfg, tmp_path).commands[0]
+    assert command.startswith("rgbench train sft")
+    result = invoke(["--quiet", *shlex.split(command)[1:]])
+    assert result.exit_code == 0, result.output
+    model = train("sft", stage.preset, stage.overrides, tmp_path / "runs", stage.run_id, "cpu")
+    assert model == str(tmp_path / "runs" / "sft-s0" / "model")
+    assert len(read_json(tmp_path / "runs" / "sft-s0" / "meta.json")["attempts"]) == 1  # not reopened
