@@ -45,7 +45,8 @@ from rgbench.t2i import phrases, rules
 from rgbench.t2i.folder import Entry, parse_entry, scan_category, sort_entries
 
 SCORER_VERSION = "t2i-rules-3"  # 2: float32 BLIP product, 0.1 detection cut, per-axis frame, recorded parses;
-# 3: the built-in chunker tags like spaCy (word lexicon, context rules): toy prompts and unshipped ones parse anew
+# 3: the built-in chunker tags like spaCy (word lexicon, context rules): toy prompts and unshipped ones parse anew;
+# complex CLIP text drops the ADJ-tagged tokens (exact with spaCy's tags, as the official script)
 CATEGORIES = ("color", "shape", "texture", "spatial", "non_spatial", "numeracy", "complex")
 TABLE_COLUMNS = (("color", "Color"), ("shape", "Shape"), ("texture", "Texture"), ("spatial", "2D-Spatial"),
                  ("non_spatial", "Non-Spatial"), ("numeracy", "Numeracy"), ("complex", "Complex"))
@@ -243,19 +244,10 @@ def asks_for(parse: Parse) -> Asks:
 
 
 def complex_clip_text(prompt: str, chunker: phrases.Chunker) -> str:
-    """The official `--complex` CLIP text: the prompt without adjectives, tokens re-joined with single spaces.
-    Without a tagger, the modifiers inside each noun chunk (all words but determiners, numbers and the head)
-    are what is dropped."""
-    drop: set[int] = set()
-    tokens = phrases.words(prompt)
-    for chunk in chunker.noun_chunks(prompt):
-        cw = phrases.words(chunk)
-        for start in range(len(tokens) - len(cw) + 1):
-            if [t.lower() for t in tokens[start:start + len(cw)]] == [t.lower() for t in cw]:
-                drop.update(start + i for i, w in enumerate(cw[:-1])
-                            if w.lower() not in phrases.DETERMINERS and w != ",")
-                break
-    return " ".join(t for i, t in enumerate(tokens) if i not in drop)
+    """The official `--complex` CLIP text (CLIPScore_eval/CLIP_similarity.py): the prompt's tokens without those
+    tagged ADJ, joined with single spaces (so "swan." becomes "swan ."). Exact with spaCy's tags (the shipped
+    table, or spaCy itself); the built-in chunker's tagger approximates them."""
+    return " ".join(token for token, pos in chunker.tagged(prompt) if pos != "ADJ")
 
 
 # ---------------------------------------------------------------- asking the models
