@@ -62,7 +62,7 @@ def test_hub_folder_gives_train_side_in_release_order(tmp_path, tok):
     assert (first.prompt, first.cot) == ("brief 39", "cot 39")
     assert first.augmented_prompts["object_prompts"] == ["cup", "dog", "o39"]
     with Image.open(io.BytesIO(png(39))) as im:
-        assert first.codes == tok.encode(center_square(im, tok.image_size)[None])[0].tolist()
+        assert first.codes.dtype == np.uint16 and list(first.codes) == tok.encode(center_square(im, tok.image_size)[None])[0].tolist()
     held_out, _ = read_release_sft(str(root), tok, split="test")
     assert [r.key for r in held_out] == [key_of(g) for g in test]
 
@@ -83,7 +83,7 @@ def test_codes_are_cached_and_the_limit_reads_only_its_rows(tmp_path, tok):
     few, report = read_release_sft(str(root), tok, limit=3)
     assert len(few) == 3 and report.tokenized == 3
     again, report = read_release_sft(str(root), tok, limit=3)
-    assert report.tokenized == 0 and [r.codes for r in again] == [r.codes for r in few]
+    assert report.tokenized == 0 and [list(r.codes) for r in again] == [list(r.codes) for r in few]
     cache = root / f"rgbench-codes-64px-8x8-k{tok.codebook_size}.jsonl"
     assert report.cache == str(cache) and len(cache.read_text().splitlines()) == 3
     read_release_sft(str(root), tok, limit=5, write_cache=False)  # another rank: reads the cache, writes nothing
@@ -111,7 +111,7 @@ def test_base64_image_strings_and_legacy_paraphrase_strings(tmp_path, tok):
     records, _ = read_release_sft(str(tmp_path), tok)
     row = int(records[0].prompt.split()[1])  # "brief <row>"
     with Image.open(io.BytesIO(png(row))) as im:
-        assert records[0].codes == tok.encode(center_square(im, tok.image_size)[None])[0].tolist()
+        assert list(records[0].codes) == tok.encode(center_square(im, tok.image_size)[None])[0].tolist()
     from rgbench.train.release_data import prompt_styles
 
     assert prompt_styles({"paraphrases": "['a', 'b']"}, "x")["paraphrases"] == ["a", "b"]

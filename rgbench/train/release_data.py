@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from rgbench.train.sft_data import PROMPT_STYLES, RecordError, SFTRecord, center_square
+from rgbench.train.sft_data import PROMPT_STYLES, RecordError, SFTRecord, center_square, compact_codes
 
 SFT_DATASET = "Franklin0/ReasonGen-R1-SFT-230k"
 RELEASE_REPO = "https://github.com/Franklin-Zhang0/ReasonGen-R1"
@@ -330,7 +330,7 @@ def _record(key: str, fields: dict[str, Any], codes: list[int], report: ReadRepo
     for style in PROMPT_STYLES:
         if not styles.get(style):
             report.missing_prompt_styles[style] = report.missing_prompt_styles.get(style, 0) + 1
-    return SFTRecord(key, fields["prompt"], fields["cot"], [int(c) for c in codes], fields["styles"])
+    return SFTRecord(key, fields["prompt"], fields["cot"], compact_codes(codes), fields["styles"])
 
 
 def is_release_source(source: str | Sequence[str]) -> bool:

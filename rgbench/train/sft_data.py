@@ -45,7 +45,7 @@ class SFTExample:
 
     prompt: str
     cot: str
-    codes: list[int]
+    codes: Sequence[int]
 
 
 @dataclass
@@ -110,9 +110,9 @@ def encode_example(example: SFTExample, tokenizer: Any, ids: Any, fmt: PromptFor
         cond = [ids.pad] * (len(prompt_ids) + len(cot_ids))
         seen = {"masked": 0, "attended": 1}[dropout_pads]
         return Encoded([ids.bos, *cond, ids.boi], [NONE] * (len(cond) + 1) + [NONE], [1] + [seen] * len(cond) + [1],
-                       list(example.codes))
+                       [int(c) for c in example.codes])
     return Encoded([ids.bos, *prompt_ids, *cot_ids, ids.boi], [NONE] * (1 + len(prompt_ids)) + [COT] * len(cot_ids) + [BOI],
-                   [1] * (len(prompt_ids) + len(cot_ids) + 2), list(example.codes))
+                   [1] * (len(prompt_ids) + len(cot_ids) + 2), [int(c) for c in example.codes])
 
 
 @dataclass
@@ -154,6 +154,15 @@ def collate(rows: Sequence[Encoded], ids: Any) -> Batch:
 # ---------------------------------------------------------------- records on disk
 
 
+def compact_codes(codes: Sequence[int]) -> np.ndarray:
+    """Image codes as one small array (uint16 when they fit, as Janus's 16,384 do): about 1.2 KB per 576-code image
+    where a list of Python ints takes about 20 KB — 0.25 GB instead of ~4.5 GB for the release's 218k records, in
+    every training process."""
+    array = np.asarray(codes, dtype=np.int64)  # [N]
+    small = array.size == 0 or (array.min() >= 0 and array.max() < 2**16)
+    return array.astype(np.uint16 if small else np.int32)
+
+
 @dataclass
 class SFTRecord:
     """One training record: a caption (with optional caption styles to draw from), its CoT and image codes."""
@@ -161,7 +170,7 @@ class SFTRecord:
     key: str
     prompt: str
     cot: str
-    codes: list[int]
+    codes: Sequence[int]  # a list, or `compact_codes`' array for datasets read from disk
     augmented_prompts: dict[str, Any] | None = None
 
     def example(self, aug: Augmentation, rng: random.Random) -> SFTExample:
