@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -227,3 +228,15 @@ def test_train_grpo_cli_on_a_list_of_prompt_files(tmp_path):
     assert out.exit_code == 0, out.output
     summary = read_json(tmp_path / "runs" / "g" / "summary.json")
     assert summary["prompts"] == 6 and summary["prompts_dropped_overlong"] == 1
+
+
+def test_ranks_share_the_first_tokenization_and_read_the_same_records(tmp_path):
+    """Under torchrun each rank tokenizes every world-th image the cache lacks; all ranks then read all codes, and
+    rank 0 folds the ranks' part files into the cache: 2 processes read what 1 does, each tokenizing half."""
+    from tests.helpers.launch import run_helper
+
+    helper = Path(__file__).parent / "helpers" / "dist_release_data.py"
+    one, two = run_helper(helper, tmp_path, "one", 1), run_helper(helper, tmp_path, "two", 2, port_offset=200)
+    assert (one["keys"], one["codes"]) == (two["keys"], two["codes"]) and len(one["keys"]) == 15  # 16 rows, 95/5
+    assert one["tokenized"] == [15] and two["tokenized"] == [8, 7]
+    assert one["cache_rows"] == two["cache_rows"] == 15 and two["parts_left"] == []

@@ -23,7 +23,7 @@ import io
 import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,42 +247,112 @@ def select_rows(splits: dict[str, list[Shard]], split: str) -> tuple[list[Shard]
     return shards, np.arange(sum(s.rows for s in shards)), "dataset"
 
 
-def read_release_sft(source: str | Sequence[str], image_tokenizer: Any, split: str = "train",
-                     limit: int | None = None, cache: str | Path | None = None, batch_size: int = 16,
-                     write_cache: bool = True) -> tuple[list[SFTRecord], ReadReport]:
-    """The release's SFT rows of one split → SFTRecords in the release's order (first `limit` of them).
-    Images are centre-cropped, tokenized with `image_tokenizer` and their codes appended to `cache` (default
-    `<root>/rgbench-codes-<tokenizer>.jsonl`; `write_cache=False` only reads it), which later reads reuse. Bad
-    input raises RecordError naming the shard, row and column."""
-    from rgbench.results import JsonlLog, read_jsonl
+@dataclass
+class Selection:
+    """Which rows of the release's dataset a read takes, and where their codes are cached."""
 
+    root: Path
+    splits: dict[str, list[Shard]]
+    shards: list[Shard]  # the chosen split's shards
+    order: np.ndarray  # [R] global row indices, in the release's order
+    rule: str
+    cache: Path
+
+    def starts(self) -> np.ndarray:
+        return np.cumsum([0] + [s.rows for s in self.shards])  # [S + 1]
+
+    def parts(self) -> list[Path]:
+        """Codes written by the ranks of a distributed first read (`tokenize_share`), not yet merged."""
+        return sorted(self.cache.parent.glob(f"{self.cache.name}.part*"))
+
+
+def select(source: str | Sequence[str], image_tokenizer: Any, split: str = "train", limit: int | None = None,
+           cache: str | Path | None = None) -> Selection:
     root, paths = find_shards(source)
     splits = {name: open_shards(group, root) for name, group in paths.items()}
     shards, order, rule = select_rows(splits, split)
     order = order[:limit]
     if not order.size:
         raise RecordError(f"{source}: split '{split}' has no rows")
-    report = ReadReport(str(source if isinstance(source, str) else list(source)),
-                        {k: sum(s.rows for s in v) for k, v in splits.items()}, split, rule)
     tag = f"{image_tokenizer.image_size}px-{'x'.join(map(str, image_tokenizer.grid))}-k{image_tokenizer.codebook_size}"
-    cache = Path(cache or root / f"rgbench-codes-{tag}.jsonl")
-    log = JsonlLog(cache, key="key") if write_cache else None
-    report.cache = str(cache)
-    cached = {r["key"]: r["codes"] for r in read_jsonl(cache)} if cache.is_file() else {}
-    starts = np.cumsum([0] + [s.rows for s in shards])  # [S + 1]
-    wanted = np.sort(order)
-    records: dict[int, SFTRecord] = {}
-    for i, shard in enumerate(shards):
+    return Selection(root, splits, shards, order, rule, Path(cache or root / f"rgbench-codes-{tag}.jsonl"))
+
+
+def read_cache(files: Sequence[Path]) -> dict[str, np.ndarray]:
+    from rgbench.results import read_jsonl
+
+    return {r["key"]: compact_codes(r["codes"]) for path in files if path.is_file() for r in read_jsonl(path)}
+
+
+def read_release_sft(source: str | Sequence[str], image_tokenizer: Any, split: str = "train",
+                     limit: int | None = None, cache: str | Path | None = None, batch_size: int = 16,
+                     write_cache: bool = True) -> tuple[list[SFTRecord], ReadReport]:
+    """The release's SFT rows of one split → SFTRecords in the release's order (first `limit` of them).
+    Images are centre-cropped, tokenized with `image_tokenizer` and their codes appended to `cache` (default
+    `<root>/rgbench-codes-<tokenizer>.jsonl`; `write_cache=False` only reads it), which later reads reuse; codes
+    that ranks of a distributed read wrote to part files (`tokenize_share`) count as cached. Bad input raises
+    RecordError naming the shard, row and column."""
+    from rgbench.results import JsonlLog
+
+    sel = select(source, image_tokenizer, split, limit, cache)
+    report = ReadReport(str(source if isinstance(source, str) else list(source)),
+                        {k: sum(s.rows for s in v) for k, v in sel.splits.items()}, split, sel.rule)
+    log = JsonlLog(sel.cache, key="key") if write_cache else None
+    report.cache = str(sel.cache)
+    cached = read_cache([sel.cache, *sel.parts()])
+    records = dict(_read_rows(sel, np.sort(sel.order), image_tokenizer, cached, log, report, batch_size))
+    report.records = len(sel.order)
+    return [records[int(g)] for g in sel.order], report
+
+
+def _read_rows(sel: Selection, wanted: np.ndarray, image_tokenizer: Any, cached: dict[str, np.ndarray], log: Any,
+               report: ReadReport, batch_size: int) -> Iterator[tuple[int, SFTRecord]]:
+    """(global row, SFTRecord) of the `wanted` rows (sorted), shard by shard."""
+    starts = sel.starts()
+    for i, shard in enumerate(sel.shards):
         local = wanted[(wanted >= starts[i]) & (wanted < starts[i + 1])] - starts[i]
         if len(local):
             for row, record in _read_shard(shard, set(local.tolist()), image_tokenizer, cached, log, report,
                                            batch_size):
-                records[int(starts[i]) + row] = record
-    report.records = len(order)
-    return [records[int(g)] for g in order], report
+                yield int(starts[i]) + row, record
 
 
-def _read_shard(shard: Shard, rows: set[int], image_tokenizer: Any, cached: dict[str, list[int]], log: Any,
+def tokenize_share(source: str | Sequence[str], image_tokenizer: Any, rank: int, world: int, split: str = "train",
+                   limit: int | None = None, cache: str | Path | None = None, batch_size: int = 16) -> int:
+    """Under torchrun, before the read: this rank's share of the selected rows the cache lacks (every world-th
+    of them, in the release's order) tokenized into the part file `<cache>.part<rank>`, so a first read of the
+    218k images costs each of N ranks 1/N of the work; returns how many it tokenized. `merge_cache_parts` folds
+    the parts into the cache once every rank has read them."""
+    from rgbench.results import JsonlLog
+
+    sel = select(source, image_tokenizer, split, limit, cache)
+    cached = read_cache([sel.cache, *sel.parts()])
+    starts = sel.starts()
+    shard_of = np.searchsorted(starts, sel.order, side="right") - 1  # [R]
+    missing = [int(g) for g, i in zip(sel.order, shard_of) if f"{sel.shards[i].name}:{g - starts[i]}" not in cached]
+    mine = np.sort(np.array(missing[rank::world], dtype=np.int64))
+    report = ReadReport(str(source), {}, split, sel.rule)
+    log = JsonlLog(sel.cache.with_name(f"{sel.cache.name}.part{rank}"), key="key")
+    for _ in _read_rows(sel, mine, image_tokenizer, cached, log, report, batch_size):
+        pass
+    return report.tokenized
+
+
+def merge_cache_parts(source: str | Sequence[str], image_tokenizer: Any, split: str = "train",
+                      cache: str | Path | None = None) -> int:
+    """Append the ranks' part files to the codes cache and delete them (rank 0, after every rank has read);
+    returns the rows added."""
+    from rgbench.results import JsonlLog, read_jsonl
+
+    sel = select(source, image_tokenizer, split, None, cache)
+    log, added = JsonlLog(sel.cache, key="key"), 0
+    for part in sel.parts():
+        added += log.append(read_jsonl(part))
+        part.unlink()
+    return added
+
+
+def _read_shard(shard: Shard, rows: set[int], image_tokenizer: Any, cached: dict[str, np.ndarray], log: Any,
                 report: ReadReport, batch_size: int):
     """Yield (row in shard, SFTRecord) for the selected rows; uncached images are tokenized `batch_size` at once."""
     import pyarrow.parquet as pq

@@ -61,18 +61,31 @@ def check_data(cfg: SFTConfig) -> None:
         raise RecordError(f"SFT data not found: {cfg.data}; {SFT_HINT}")
 
 
-def load_records(cfg: SFTConfig, policy: Any, write_cache: bool = True) -> tuple[list[SFTRecord], dict[str, Any]]:
+def load_records(cfg: SFTConfig, policy: Any, ctx: DistContext | None = None) -> tuple[list[SFTRecord], dict[str, Any]]:
     """The training records and what reading them found (the release's dataset: splits, rows, cache). Under
-    torchrun every rank tokenizes the images it lacks codes for, and only rank 0 writes the codes cache."""
+    torchrun the images the codes cache lacks are tokenized once, each rank its share (`tokenize_share`), then
+    every rank reads all of them and rank 0 merges the ranks' codes into the cache."""
+    ctx = ctx or DistContext()
     if cfg.data == "toy":
         from rgbench.toy.sft import toy_sft_records
 
         return toy_sft_records(cfg.data_limit, variants=cfg.toy_variants), {}
-    from rgbench.train.release_data import is_release_source, read_release_sft
+    from rgbench.train.release_data import (
+        is_release_source,
+        merge_cache_parts,
+        read_release_sft,
+        tokenize_share,
+    )
 
     if is_release_source(cfg.data):
-        records, report = read_release_sft(cfg.data, policy.image_tokenizer, limit=cfg.data_limit,
-                                           write_cache=write_cache)
+        tok = policy.image_tokenizer
+        shared = tokenize_share(cfg.data, tok, ctx.rank, ctx.world, limit=cfg.data_limit) if ctx.enabled else 0
+        ctx.barrier()
+        records, report = read_release_sft(cfg.data, tok, limit=cfg.data_limit, write_cache=ctx.is_main)
+        ctx.barrier()  # every rank has read the part files
+        if ctx.is_main and ctx.enabled:
+            merge_cache_parts(cfg.data, tok)
+        report.tokenized += shared
         return records, {"data_read": dataclasses.asdict(report)}
     from rgbench.train.sft_data import read_records
 
@@ -97,7 +110,7 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
     check_data(cfg)
     policy = open_policy(cfg.model, device=str(dev), dtype="fp32")
     fmt = policy.spec.prompt if cfg.prompt_format == "policy" else SFT_FORMAT
-    records, data_read = load_records(cfg, policy, write_cache=ctx.is_main)
+    records, data_read = load_records(cfg, policy, ctx)
     trainer = SFTTrainer(policy, records, cfg.train, fmt, ctx, cfg.activation_checkpointing,
                          autocast_for(cfg.precision, dev))
     checkpoint = run_dir / "checkpoint"
