@@ -15,14 +15,13 @@ file or model needed by several stages is listed once, with the stages that need
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rgbench.registry import Registry
-from rgbench.reproduce import ReproduceConfig, arm_overrides, dpg_questions, sft_overrides
+from rgbench.reproduce import ReproduceConfig, dpg_questions, launch_command, training_stages
 
 # reward term name → (options → [(what, model id or folder, required files)]) of the weights it loads
 REWARD_WEIGHTS: Registry[Callable[[dict[str, Any]], list[tuple[str, str, tuple[str, ...]]]]] = Registry("reward")
@@ -36,15 +35,6 @@ class Check:
     ok: bool
     detail: str  # where it was found, or why not and how to get it
     stages: list[str] = field(default_factory=list)  # the stages that need it
-
-
-@dataclass
-class TrainingStage:
-    stage: str  # "s0/sft", "s0/grpo/main"
-    kind: str  # sft | grpo
-    preset: str
-    overrides: list[str]
-    run_id: str
 
 
 @dataclass
@@ -71,28 +61,6 @@ class _Checks:
                 self.by_what[what] = Check(what, False, str(err) or type(err).__name__)
         if stage not in self.by_what[what].stages:
             self.by_what[what].stages.append(stage)
-
-
-def training_stages(cfg: ReproduceConfig, runs: Path) -> list[TrainingStage]:
-    """Every training stage of the reproduction with the overrides and run id it uses (rgbench.reproduce)."""
-    stages = []
-    for seed in range(cfg.seeds):
-        sft_model = cfg.sft_model
-        if not sft_model:
-            stages.append(TrainingStage(f"s{seed}/sft", "sft", cfg.sft_preset, sft_overrides(cfg, seed), f"sft-s{seed}"))
-            sft_model = str(runs / f"sft-s{seed}" / "model")
-        for arm in cfg.arms:
-            start = sft_model if arm.start == "sft" else cfg.base_model
-            stages.append(TrainingStage(f"s{seed}/grpo/{arm.name}", "grpo", arm.preset,
-                                        arm_overrides(cfg, arm, start, seed), f"grpo-{arm.name}-s{seed}"))
-    return stages
-
-
-def launch_command(stage: TrainingStage, processes: int, runs: Path) -> str:
-    """The shell command that trains one stage into the reproduction's run store."""
-    head = f"torchrun --nproc-per-node {processes} -m rgbench" if processes > 1 else "rgbench"
-    sets = " ".join(f"--set {shlex.quote(o)}" for o in stage.overrides)
-    return f"{head} train {stage.kind} -c {stage.preset} {sets} --results {runs} --run-id {stage.run_id}"
 
 
 def preflight(cfg: ReproduceConfig, root: Path) -> Preflight:

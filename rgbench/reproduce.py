@@ -19,6 +19,7 @@ stopped. Presets (`rgbench/configs/reproduce/`): `toy-quick` (minutes, CI), `toy
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -144,32 +145,74 @@ def plan(cfg: ReproduceConfig) -> list[str]:
 
 
 # ---------------------------------------------------------------- stage bodies
-def train(kind: str, preset: str, overrides: list[str], runs: Path, run_id: str, device: str | None) -> str:
+@dataclass
+class TrainingStage:
+    """One training stage of a seed: which preset, with which --set overrides, into which run."""
+
+    stage: str  # "s0/sft", "s0/grpo/main"
+    kind: str  # sft | grpo
+    preset: str
+    overrides: list[str]
+    run_id: str
+    arm: str = ""  # the GRPO arm's name ("" for SFT)
+
+    def model(self, runs: Path) -> str:
+        return str(runs / self.run_id / "model")
+
+
+def training_stages(cfg: ReproduceConfig, runs: Path, seeds: range | None = None) -> list[TrainingStage]:
+    """The training stages of the given seeds (default: all), in the order they run."""
+    stages = []
+    for seed in seeds if seeds is not None else range(cfg.seeds):
+        sft_model = cfg.sft_model
+        if not sft_model:
+            sft = TrainingStage(f"s{seed}/sft", "sft", cfg.sft_preset, sft_overrides(cfg, seed), f"sft-s{seed}")
+            stages.append(sft)
+            sft_model = sft.model(runs)
+        for arm in cfg.arms:
+            start = sft_model if arm.start == "sft" else cfg.base_model
+            stages.append(TrainingStage(f"s{seed}/grpo/{arm.name}", "grpo", arm.preset,
+                                        arm_overrides(cfg, arm, start, seed), f"grpo-{arm.name}-s{seed}", arm.name))
+    return stages
+
+
+def launch_command(stage: TrainingStage, processes: int, runs: Path) -> str:
+    """The shell command that trains one stage into the reproduction's run store (torchrun above one process)."""
+    head = f"torchrun --nproc-per-node {processes} -m rgbench" if processes > 1 else "rgbench"
+    sets = " ".join(f"--set {shlex.quote(o)}" for o in stage.overrides)
+    return f"{head} train {stage.kind} -c {stage.preset} {sets} --results {runs} --run-id {stage.run_id}"
+
+
+def train(stage: TrainingStage, runs: Path, device: str | None, processes: int = 1) -> str:
     """Train in this process into runs/<run_id> (resumes); returns the exported model folder. A run finished
-    elsewhere with the same config (e.g. under torchrun, `reproduce --check` prints the command) is taken as it is,
-    without loading its model."""
+    elsewhere with the same config (e.g. under torchrun with `launch_command`'s command) is taken as it is, without
+    loading its model; a stage written for several processes is never trained here: the error gives its command."""
     from rgbench.catalog import load_catalog
     from rgbench.config import dump_yaml, load_config
     from rgbench.runs import Run, run_status
 
     load_catalog()
-    cfg = load_config(kind, preset, overrides)
-    done = runs / run_id
+    cfg = load_config(stage.kind, stage.preset, stage.overrides)
+    done = runs / stage.run_id
     if (done / "summary.json").is_file() and (done / "config.yaml").is_file() and \
             (done / "config.yaml").read_text() == dump_yaml(cfg) and run_status(done) == "complete":
-        return str(done / "model")
-    if kind == "sft":
+        return stage.model(runs)
+    if processes > 1:
+        raise ValueError(f"stage {stage.stage} is written for {processes} processes and its run is not complete; "
+                         f"train it with\n  {launch_command(stage, processes, runs)}\nthen rerun this command "
+                         f"(`rgbench reproduce --check` lists every stage's command)")
+    if stage.kind == "sft":
         from rgbench.train.sft_run import run_sft as runner
         provenance = {"model": cfg.model}
     else:
         from rgbench.train.grpo_run import grpo_provenance
         from rgbench.train.grpo_run import run_grpo as runner
         provenance = grpo_provenance(cfg)
-    with Run.open(runs, run_id, cfg, kind=f"train-{kind}", seed=cfg.train.seed, device=device or "auto",
+    with Run.open(runs, stage.run_id, cfg, kind=f"train-{stage.kind}", seed=cfg.train.seed, device=device or "auto",
                   provenance={**provenance, "world_size": 1}) as run:
         summary = runner(run.dir, cfg, device)
         run.write_summary(summary)
-    return str(runs / run_id / "model")
+    return stage.model(runs)
 
 
 def generate(model: Model, benchmark: str, out: Path, spec: EvalSpec, seed: int, device: str | None) -> str:
@@ -284,16 +327,12 @@ def run_seed(cfg: ReproduceConfig, seed: int, root: Path, stages: Stages, device
              evals: dict[str, dict[str, list[str]]], arm_runs: dict[str, list[str]]) -> None:
     """One seed: SFT, the arms, then every model on every benchmark."""
     runs = root / "runs"
-    outputs = {"sft": cfg.sft_model} if cfg.sft_model else \
-        {"sft": stages.run(f"s{seed}/sft", train_stage, "sft", cfg.sft_preset, sft_overrides(cfg, seed), runs,
-                           f"sft-s{seed}", device)["model"]}
-    for arm in cfg.arms:
-        start = outputs["sft"] if arm.start == "sft" else cfg.base_model
-        over = arm_overrides(cfg, arm, start, seed)
-        rid = f"grpo-{arm.name}-s{seed}"
-        outputs[arm.name] = stages.run(f"s{seed}/grpo/{arm.name}", train_stage, "grpo", arm.preset, over, runs, rid,
-                                       device)["model"]
-        arm_runs.setdefault(arm.name, []).append(str(runs / rid))
+    outputs = {"sft": cfg.sft_model}
+    for stage in training_stages(cfg, runs, range(seed, seed + 1)):
+        model = stages.run(stage.stage, train_stage, stage, runs, device, cfg.processes.get(stage.kind, 1))["model"]
+        outputs[stage.arm or "sft"] = model
+        if stage.arm:
+            arm_runs.setdefault(stage.arm, []).append(str(runs / stage.run_id))
     for model in models_of(cfg, outputs):
         for bench in cfg.eval.benchmarks:
             gen = root / "gen" / f"{model.label}-s{seed}" / bench

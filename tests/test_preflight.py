@@ -13,7 +13,8 @@ from helpers.cli import invoke
 from helpers.release_world import build_release_files
 
 from rgbench.config import load_config
-from rgbench.preflight import preflight, training_stages
+from rgbench.preflight import preflight
+from rgbench.reproduce import training_stages
 
 WEIGHTS = {  # every model the paper reproduction loads, with the files `resolve_weights` asks of it
     "deepseek-community/Janus-Pro-7B": ("config.json",), "Qwen/Qwen2.5-VL-7B-Instruct": (
@@ -97,6 +98,17 @@ def test_a_stage_trained_by_its_printed_command_is_taken_as_it_is(tmp_path):
     assert command.startswith("rgbench train sft")
     result = invoke(["--quiet", *shlex.split(command)[1:]])
     assert result.exit_code == 0, result.output
-    model = train("sft", stage.preset, stage.overrides, tmp_path / "runs", stage.run_id, "cpu")
+    model = train(stage, tmp_path / "runs", "cpu")
     assert model == str(tmp_path / "runs" / "sft-s0" / "model")
     assert len(read_json(tmp_path / "runs" / "sft-s0" / "meta.json")["attempts"]) == 1  # not reopened
+
+
+def test_a_multi_process_stage_is_never_trained_in_the_reproduction_process(tmp_path):
+    from rgbench.reproduce import train
+
+    cfg = load_config("reproduce", "paper")
+    stage = training_stages(cfg, tmp_path / "runs")[0]
+    with pytest.raises(ValueError, match="written for 4 processes") as err:
+        train(stage, tmp_path / "runs", "cpu", processes=4)
+    assert "torchrun --nproc-per-node 4 -m rgbench train sft -c release" in str(err.value)
+    assert not (tmp_path / "runs").exists()  # nothing opened, nothing loaded
