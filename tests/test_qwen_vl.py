@@ -185,3 +185,20 @@ def test_generate_is_greedy_despite_the_checkpoint_sampling_settings(vlm, images
         first = vlm.model(**vlm.chat_inputs(TEXTS, images)).logits[:, -1].argmax(dim=-1)  # [B]
     expected = vlm.tokenizer.batch_decode(first[:, None], skip_special_tokens=True)
     assert vlm.generate(TEXTS, images, max_new_tokens=1) == expected
+
+
+def test_boxed_judge_answers_by_its_image_vote(tmp_path):
+    """The test stand-in for the release's judge: through the real chat template, vision tower and generate it
+    answers exactly \\boxed{0} or \\boxed{1}, by the image alone (not the text, not the batch position), and
+    about half of the images like its calibration ones pass."""
+    from rgbench.vlm.qwen import load_qwen_vl
+    from rgbench.vlm.tiny import save_boxed_qwen_judge
+
+    rng = np.random.default_rng(0)
+    draw = [rng.integers(0, 255, (16, 16, 3), dtype=np.uint8) for _ in range(24)]
+    folder = save_boxed_qwen_judge(tmp_path / "judge", draw[:12])
+    vlm = load_qwen_vl(str(folder), min_pixels=512 * 512)
+    answers = vlm.generate(["a red circle"] * 12, draw[12:], max_new_tokens=16, batch_size=4)
+    assert set(answers) == {"\\boxed{0}", "\\boxed{1}"} and 3 <= answers.count("\\boxed{1}") <= 9
+    again = vlm.generate(["something else entirely"] * 12, draw[12:][::-1], max_new_tokens=16, batch_size=5)
+    assert again[::-1] == answers

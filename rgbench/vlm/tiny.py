@@ -92,8 +92,8 @@ def tiny_qwen_tokenizer() -> Any:
     return tokenizer
 
 
-def tiny_qwen_config(tokenizer: Any) -> Any:
-    """Qwen2_5_VLConfig with tiny widths whose token ids are the tokenizer's."""
+def tiny_qwen_config(tokenizer: Any, patch: int = TINY_PATCH) -> Any:
+    """Qwen2_5_VLConfig with tiny widths whose token ids are the tokenizer's; vision patches of `patch` px."""
     from transformers import Qwen2_5_VLConfig
 
     ids = {name: tokenizer.convert_tokens_to_ids(tok) for name, tok in (
@@ -104,20 +104,21 @@ def tiny_qwen_config(tokenizer: Any) -> Any:
                 rope_parameters={"rope_type": "default", "rope_theta": 1e6, "mrope_section": [2, 3, 3]},
                 bos_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"), eos_token_id=tokenizer.eos_token_id,
                 pad_token_id=tokenizer.pad_token_id)
-    vision = dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=2, patch_size=TINY_PATCH,
-                  spatial_merge_size=TINY_MERGE, temporal_patch_size=2, window_size=4 * TINY_PATCH * TINY_MERGE,
+    vision = dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=2, patch_size=patch,
+                  spatial_merge_size=TINY_MERGE, temporal_patch_size=2, window_size=4 * patch * TINY_MERGE,
                   out_hidden_size=64, fullatt_block_indexes=[1])
     return Qwen2_5_VLConfig(text_config=text, vision_config=vision, **ids)
 
 
-def save_tiny_qwen_vl(folder: str | Path, seed: int = 0) -> Path:
-    """Write a tiny random Qwen2.5-VL (model, generation config, processor, chat template) to `folder`."""
+def save_tiny_qwen_vl(folder: str | Path, seed: int = 0, patch: int = TINY_PATCH) -> Path:
+    """Write a tiny random Qwen2.5-VL (model, generation config, processor, chat template) to `folder`; one image
+    token covers (2·patch)² px."""
     import torch
     from transformers import GenerationConfig, Qwen2_5_VLForConditionalGeneration, Qwen2VLImageProcessorPil
 
     folder = Path(folder)
     tokenizer = tiny_qwen_tokenizer()
-    config = tiny_qwen_config(tokenizer)
+    config = tiny_qwen_config(tokenizer, patch)
     torch.manual_seed(seed)
     model = Qwen2_5_VLForConditionalGeneration(config)
     with torch.no_grad():  # spread the random logits (std ≈ 0.15 → 1.5) so greedy answers are not near-ties
@@ -130,7 +131,7 @@ def save_tiny_qwen_vl(folder: str | Path, seed: int = 0) -> Path:
         repetition_penalty=1.05)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)  # tokenizer.json, tokenizer_config.json and chat_template.jinja
-    Qwen2VLImageProcessorPil(min_pixels=TINY_MIN_PIXELS, max_pixels=TINY_MAX_PIXELS, patch_size=TINY_PATCH,
+    Qwen2VLImageProcessorPil(min_pixels=TINY_MIN_PIXELS, max_pixels=TINY_MAX_PIXELS, patch_size=patch,
                              merge_size=TINY_MERGE, temporal_patch_size=2).save_pretrained(folder)
     return folder
 
@@ -143,7 +144,7 @@ DECISION_OUT = 8  # the hidden dim the image vote is written to
 CHAIN_DIM = 9  # hidden dims 9.. hold the answer-path tokens, one dim each ("0" shares "1"'s)
 
 
-def save_boxed_qwen_judge(folder: str | Path, calibration: list[Any], seed: int = 0) -> Path:
+def save_boxed_qwen_judge(folder: str | Path, calibration: list[Any], seed: int = 0, patch: int = 16) -> Path:
     """A tiny Qwen2.5-VL (as `save_tiny_qwen_vl`) whose weights are set so that greedy decoding answers exactly
     `\\boxed{1}` or `\\boxed{0}` and stops, the digit decided by the image: a test stand-in for the release's 7B
     judge that gives the group filter informative groups, through the real chat template, vision tower,
@@ -154,12 +155,12 @@ def save_boxed_qwen_judge(folder: str | Path, calibration: list[Any], seed: int 
     hidden dim 8. The answer path is a bigram chain in dims 9.. (after "\\n" comes "\\boxed", then "{", then a digit,
     "}", <|im_end|>); at "{" the digits tie except for dim 8: "1" when the image's vote is positive. The vote's
     threshold is the median over `calibration` images (those the policy under test draws), so about half of them
-    pass; the judge's text does not matter.
+    pass; the judge's text does not matter. Its 16-px patches make a 512×512 image 16×16 = 256 image tokens.
     """
     import torch
     from transformers import Qwen2_5_VLForConditionalGeneration
 
-    folder = save_tiny_qwen_vl(folder, seed)
+    folder = save_tiny_qwen_vl(folder, seed, patch)
     model = Qwen2_5_VLForConditionalGeneration.from_pretrained(folder)
     tok = tiny_qwen_tokenizer()
     lm, alpha = model.model.language_model, 10.0
