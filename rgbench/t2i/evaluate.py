@@ -44,9 +44,11 @@ from rgbench.sharding import parse_shard, select
 from rgbench.t2i import phrases, rules
 from rgbench.t2i.folder import Entry, parse_entry, scan_category, sort_entries
 
-SCORER_VERSION = "t2i-rules-3"  # 2: float32 BLIP product, 0.1 detection cut, per-axis frame, recorded parses;
+SCORER_VERSION = "t2i-rules-4"  # 2: float32 BLIP product, 0.1 detection cut, per-axis frame, recorded parses;
 # 3: the built-in chunker tags like spaCy (word lexicon, context rules): toy prompts and unshipped ones parse anew;
-# complex CLIP text drops the ADJ-tagged tokens (exact with spaCy's tags, as the official script)
+# complex CLIP text drops the ADJ-tagged tokens (exact with spaCy's tags, as the official script);
+# 4: without spaCy, prompts outside the shipped table parse with the numpy port of en_core_web_sm (spaCy's parses),
+# not the built-in chunker (toy prompts keep it)
 CATEGORIES = ("color", "shape", "texture", "spatial", "non_spatial", "numeracy", "complex")
 TABLE_COLUMNS = (("color", "Color"), ("shape", "Shape"), ("texture", "Texture"), ("spatial", "2D-Spatial"),
                  ("non_spatial", "Non-Spatial"), ("numeracy", "Numeracy"), ("complex", "Complex"))
@@ -77,7 +79,7 @@ class T2IConfig:
     limit: int | None = None  # first N images per category (in index order)
     shard: str = "0/1"
     chunker: str = "auto"  # auto (official prompts: the shipped spaCy table, other prompts spaCy when installed,
-    # else builtin; toy prompts: builtin), builtin, spacy
+    # else spacy-port; toy prompts: builtin), builtin, spacy, spacy-port (numpy port of en_core_web_sm)
     score_threshold: float = rules.SCORE_THRESHOLD  # detections kept: score strictly above (UniDet's hard-coded 0.1)
 
 
@@ -121,8 +123,15 @@ def vocabulary(prompt_set: str) -> dict[str, str]:
     return phrases.read_vocabulary((dataset_dir(prompt_set) / "new_objects.txt").read_text(encoding="utf-8"))
 
 
+def _spacy_port() -> phrases.Chunker:
+    from rgbench.t2i.spacy_port import NumpySpacyChunker
+
+    return NumpySpacyChunker()
+
+
 CHUNKERS: dict[str, Callable[[], phrases.Chunker]] = {
-    "auto": phrases.default_chunker, "builtin": phrases.BuiltinChunker, "spacy": phrases.SpacyChunker}
+    "auto": phrases.default_chunker, "builtin": phrases.BuiltinChunker, "spacy": phrases.SpacyChunker,
+    "spacy-port": _spacy_port}
 
 
 def build_chunker(name: str, prompt_set: str = "t2i") -> phrases.Chunker:
@@ -246,7 +255,7 @@ def asks_for(parse: Parse) -> Asks:
 def complex_clip_text(prompt: str, chunker: phrases.Chunker) -> str:
     """The official `--complex` CLIP text (CLIPScore_eval/CLIP_similarity.py): the prompt's tokens without those
     tagged ADJ, joined with single spaces (so "swan." becomes "swan ."). Exact with spaCy's tags (the shipped
-    table, or spaCy itself); the built-in chunker's tagger approximates them."""
+    table, spaCy itself or its numpy port); the built-in chunker's tagger approximates them."""
     return " ".join(token for token, pos in chunker.tagged(prompt) if pos != "ADJ")
 
 

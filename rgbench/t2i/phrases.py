@@ -4,10 +4,12 @@ a spatial prompt, the relation phrase, and the (object, count) pairs of a numera
 
 The official scripts use spaCy's `en_core_web_sm`: `doc.noun_chunks` for the questions, the first and last NOUN
 for spatial objects. rgbench reads spaCy's parses of every shipped prompt from a table (`ShippedChunker`); for
-other prompts spaCy runs when installed, else a built-in chunker (`BuiltinChunker`) that imitates it: a tagger
-(closed word classes, a word → tag lexicon made from spaCy's own tags on half the shipped prompts, context rules,
-a guess for unseen words) and spaCy's noun-chunk rules read from those tags (`chunk_spans`). Which chunker ran is
-recorded in every result (`chunker`), since noun chunks decide the questions.
+other prompts spaCy runs when installed, else a numpy port of the same model (`spacy_port.NumpySpacyChunker`:
+tokenizer, tagger, parser and noun chunks from its exported weights, spaCy's parses exactly on every prompt
+measured). The toy prompts use a built-in chunker (`BuiltinChunker`) that imitates spaCy without its model: a
+tagger (closed word classes, a word → tag lexicon made from spaCy's own tags on half the shipped prompts, context
+rules, a guess for unseen words) and spaCy's noun-chunk rules read from those tags (`chunk_spans`). Which chunker
+ran is recorded in every result (`chunker`), since noun chunks decide the questions.
 
 A chunker also tags tokens (`tagged`): spaCy's coarse part of speech, or the built-in tagger's guess at it. The
 complex category's objects are read from those tags exactly as the official script reads spaCy's
@@ -300,11 +302,13 @@ def source_of(chunker: Chunker, text: str) -> str:
 @lru_cache(maxsize=1)
 def default_chunker() -> Chunker:
     """The shipped spaCy table for shipped prompts; for others spaCy when it and its English model are installed,
-    else the built-in chunker."""
+    else the numpy port of that model (same parses, numpy only)."""
     try:
         fallback: Chunker = SpacyChunker()
     except (ImportError, OSError):  # spaCy missing, or its model not installed
-        fallback = BuiltinChunker()
+        from rgbench.t2i.spacy_port import NumpySpacyChunker
+
+        fallback = NumpySpacyChunker()
     return ShippedChunker(fallback)
 
 
