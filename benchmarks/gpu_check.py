@@ -428,9 +428,9 @@ def sft_worker(setup: Setup) -> str:
 
     import torch.distributed as dist
 
+    from rgbench.devices import autocast_for
     from rgbench.train.sft import SFTOptions, SFTTrainer
     from rgbench.train.sft_data import SFTRecord
-    from rgbench.train.sft_run import autocast_for
 
     device, ctx, policy, _ = train_setting(setup)
     rng = random.Random(0)

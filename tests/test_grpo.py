@@ -239,3 +239,14 @@ def test_prompt_sources(tmp_path):
     (tmp_path / "p.jsonl").write_text('{"id": "x", "prompt": "a dog"}\n{"text": "no prompt"}\n')
     with pytest.raises(ValueError, match="needs a 'prompt' field"):
         load_prompts(str(tmp_path / "p.jsonl"))
+
+
+def test_bf16_autocast_scores_old_and_new_log_probs_alike():
+    """precision bf16 (the GPU default) runs rollouts and every scoring pass under autocast: the first, on-policy
+    mini-batch's old and new log-probs come from the same path (approx KL exactly 0), and the losses move off the
+    fp32 ones only by bf16 rounding."""
+    opts = options(mini_batch_prompts=2, steps=1)  # one mini-batch: on-policy
+    fp32 = GRPOTrainer(build_toy_policy(), PROMPTS, CoinJudge(), opts).train_step()[0]
+    bf16 = GRPOTrainer(build_toy_policy(), PROMPTS, CoinJudge(), opts, autocast=torch.bfloat16).train_step()[0]
+    assert bf16["approx_kl"] == 0.0 and bf16["clip_fraction"] == 0.0
+    assert bf16["h_text"] == pytest.approx(fp32["h_text"], rel=0.05) and bf16["h_text"] != fp32["h_text"]

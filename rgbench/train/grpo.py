@@ -196,8 +196,10 @@ class PolicyScorer(torch.nn.Module):
 
 class GRPOTrainer:
     def __init__(self, policy: Policy, prompts: Sequence[tuple[str, str]], judge: Judge, opts: GRPOOptions,
-                 ctx: DistContext | None = None) -> None:
+                 ctx: DistContext | None = None, autocast: torch.dtype | None = None,
+                 activation_checkpointing: bool = False) -> None:
         self.ctx = ctx or DistContext()
+        self.autocast = autocast  # e.g. bf16 on GPU for rollouts and every scoring pass; weights stay fp32
         self.split = grpo_split(opts, self.ctx.world)
         if opts.samples_per_prompt < 2 and opts.filter_groups:
             raise ValueError("the group filter needs at least 2 samples per prompt")
@@ -206,6 +208,8 @@ class GRPOTrainer:
                              f"{list(get_args(OnFilterExhausted))}")
         self.judge, self.opts = judge, opts
         freeze_unused(policy)
+        if activation_checkpointing:
+            policy.janus.gradient_checkpointing_enable()
         # the sampler: the policy itself on one process, an unsharded copy (refreshed after each update) under FSDP
         self.sampler = copy.deepcopy(policy).eval().requires_grad_(False) if self.ctx.enabled else policy
         # the KL reference: a frozen, unsharded copy of the starting policy, scored like the policy
@@ -235,7 +239,9 @@ class GRPOTrainer:
         parts = []
         for s in range(0, len(rows), o.rollout_batch):
             chunk = rows[s:s + o.rollout_batch]
-            parts.append(generate(self.sampler, [t for _, _, t, _ in chunk], keys[s:s + o.rollout_batch], o.generation))
+            with self._precision():
+                parts.append(generate(self.sampler, [t for _, _, t, _ in chunk], keys[s:s + o.rollout_batch],
+                                      o.generation))
         groups = []
         for j, (_, pid, text) in enumerate(prompts):
             at = [divmod(j * n + k, o.rollout_batch) for k in range(n)]  # (chunk, row in chunk)
@@ -311,12 +317,17 @@ class GRPOTrainer:
         return Collected(groups, batches, t_roll, t_rew, o.prompts_per_step)
 
     # ------------------------------------------------------------------ update
-    @staticmethod
-    def _score_with(scorer: torch.nn.Module, rows: Sequence[tuple[Group, int]], with_grad: bool) -> SequenceScores:
+    def _score_with(self, scorer: torch.nn.Module, rows: Sequence[tuple[Group, int]], with_grad: bool) -> SequenceScores:
         args = ([g.context_ids[k] for g, k in rows], [g.response_text_ids[k] for g, k in rows],
                 torch.stack([g.image_ids[k] for g, k in rows]))
-        with contextlib.nullcontext() if with_grad else torch.no_grad():
+        with contextlib.nullcontext() if with_grad else torch.no_grad(), self._precision():
             return SequenceScores(*scorer(*args))
+
+    def _precision(self) -> contextlib.AbstractContextManager:
+        """Autocast for rollouts and every scoring pass alike, so old and new log-probs come from the same path."""
+        if self.autocast is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.policy.device.type, dtype=self.autocast)
 
     def _score(self, rows: Sequence[tuple[Group, int]], with_grad: bool) -> SequenceScores:
         return self._score_with(self.model, rows, with_grad)

@@ -23,9 +23,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from rgbench.devices import resolve_device
+from rgbench.devices import autocast_for, resolve_device
 from rgbench.progress import Progress
 from rgbench.results import JsonlLog, dumps_row, write_atomic, write_json
 from rgbench.train.checkpoint import paused, stop_at
@@ -54,6 +54,8 @@ class GRPOConfig:
     eval_limit: int | None = None  # validation prompts (first N of toy GenEval)
     eval_cfg: float = 5.0  # validation CFG weight (the evaluation setting; rollouts use train.generation)
     log_rollouts: bool = True  # write rollouts/step_NNNNN.jsonl
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on GPU, fp32 on CPU; weights stay fp32
+    activation_checkpointing: bool = False  # recompute decoder activations in the backward pass (less memory)
     train: GRPOOptions = field(default_factory=GRPOOptions)
 
 
@@ -142,7 +144,8 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
         write_json(run_dir / "leakage.json", {"warnings": warnings})  # recorded before training starts
         for warning in warnings:
             warn(warning)
-    trainer = GRPOTrainer(policy, prompts, build_reward(rewards), cfg.train, ctx)
+    trainer = GRPOTrainer(policy, prompts, build_reward(rewards), cfg.train, ctx,
+                          autocast_for(cfg.precision, policy.device), cfg.activation_checkpointing)
     checkpoint = run_dir / "checkpoint"
     if (checkpoint / STATE_FILE).is_file():
         trainer.load(checkpoint)

@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import torch
-
-from rgbench.devices import resolve_device
+from rgbench.devices import autocast_for, resolve_device
 from rgbench.progress import Progress
 from rgbench.results import JsonlLog
 from rgbench.train.checkpoint import paused, stop_at
@@ -90,12 +88,6 @@ def load_records(cfg: SFTConfig, policy: Any, ctx: DistContext | None = None) ->
     from rgbench.train.sft_data import read_records
 
     return read_records(cfg.data, policy.image_tokenizer)[:cfg.data_limit], {}
-
-
-def autocast_for(precision: str, device: torch.device) -> torch.dtype | None:
-    if precision == "bf16" or (precision == "auto" and device.type == "cuda"):
-        return torch.bfloat16
-    return None
 
 
 def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistContext | None = None,
