@@ -392,6 +392,11 @@ def plans_stage(images: Path, out: Path, label: str) -> dict[str, Any]:
     return {"records": str(out / f"{label}.jsonl"), "all": summarize(records)["all"]}
 
 
+def seed_folders(folder: Path) -> list[Path]:
+    """The per-seed folders s0, s1, … (not the tables beside them: sft.md, small-judge.md)."""
+    return sorted(p for p in folder.glob("s*") if p.is_dir() and p.name[1:].isdigit())
+
+
 def plan_tables(root: Path) -> dict[str, Any]:
     """Every model's plan diagnosis, records pooled over seeds: plans/<label>.md (a table per model, tags as
     rows), plans/plans.md (all of them) and plans/plans.json."""
@@ -399,10 +404,11 @@ def plan_tables(root: Path) -> dict[str, Any]:
     from rgbench.toy.plans import markdown, summarize
 
     by_label: dict[str, list[dict]] = {}
-    for path in sorted((root / "plans").glob("s*/*.jsonl")):
+    folders = seed_folders(root / "plans")
+    for path in sorted(p for folder in folders for p in folder.glob("*.jsonl")):
         by_label.setdefault(path.stem, []).extend(read_jsonl(path))
     order = sorted(by_label, key=lambda label: (not label.startswith("gold-"), label != "sft", label))
-    seeds = len(list((root / "plans").glob("s*")))
+    seeds = len(folders)
     summaries, tables, texts = {}, {}, []
     for label in order:
         summaries[label] = summarize(by_label[label])

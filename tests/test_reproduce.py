@@ -90,3 +90,14 @@ def test_toy_preset_starts_every_seed_from_the_shipped_sft_model():
     assert [s for s in stages if s.startswith("s1/grpo/")] == [f"s1/grpo/{a}" for a in ARMS]
     assert {"s0/generate/gold-sft/toy-geneval", "s1/plans/gold-base", "s1/plans/main"} <= set(stages)
     assert stages[-1] == "analysis/plans"
+
+
+def test_plan_tables_count_seed_folders_not_the_tables_beside_them(tmp_path):
+    """A rerun of the analysis found plans/sft.md and plans/small-judge.md next to s0–s2 and said "5 seeds"."""
+    from rgbench.reproduce import seed_folders
+
+    for name in ("s0", "s1", "s2"):
+        (tmp_path / name).mkdir()
+    for name in ("sft.md", "small-judge.md", "plans.json"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in seed_folders(tmp_path)] == ["s0", "s1", "s2"]
