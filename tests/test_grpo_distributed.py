@@ -24,3 +24,14 @@ def test_two_gloo_processes_match_one(tmp_path):
     for result in (one, two):  # 1 step + checkpoint + load into another initialisation + 1 step = the straight run
         for k, v in result["metrics"][1].items():
             assert result["resumed"][k] == (v if v is None else pytest.approx(v, rel=1e-6, abs=1e-9)), k
+
+
+def test_bf16_sampler_copy_under_fsdp_refreshes_from_fp32_weights(tmp_path):
+    """With bf16 autocast the ranks' sampling copies are held in bf16 (half the memory), refreshed after the
+    update from the gathered fp32 weights; the exported model is those fp32 weights, not the bf16 copy."""
+    import math
+
+    two = run_helper(Path(__file__).parent / "helpers" / "dist_grpo_bf16.py", tmp_path, "bf16", 2, port_offset=300)
+    assert two["world"] == 2 and two["sampler_dtypes"] == ["torch.bfloat16"]
+    assert two["export_dtype"] == "torch.float32" and two["sampler_is_bf16_of_export"]
+    assert all(math.isfinite(v) for v in two["metrics"].values()) and two["metrics"]["grad_norm"] > 0

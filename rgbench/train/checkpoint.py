@@ -77,3 +77,22 @@ def paused(trainer: Any, checkpoint: Path, steps: int, save_every: int) -> dict[
     if trainer.step % save_every:
         trainer.save(checkpoint)
     return {"paused": True, "steps": trainer.step, "of": steps, "checkpoint": str(checkpoint)}
+
+
+def export_policy(trainer: Any, model: str, ctx: DistContext, folder: Path) -> None:
+    """Write a trainer's policy (fp32) as a folder `load_policy` reads; `model` names how it was opened (under
+    FSDP the gathered weights go into a fresh copy of it, written by rank 0; every rank must call this)."""
+    from transformers.utils import logging as hf_logging
+
+    from rgbench.policy.zoo import open_policy
+
+    hf_logging.disable_progress_bar()  # the policy's own bar said enough
+    if not ctx.enabled:
+        trainer.policy.eval().save(folder)
+        return
+    state = trainer.export_state()  # every rank joins the gather; rank 0 gets the values
+    if ctx.is_main:
+        plain = open_policy(model, device="cpu", dtype="fp32")
+        plain.load_state_dict(state)
+        plain.save(folder)
+    ctx.barrier()

@@ -210,8 +210,9 @@ class GRPOTrainer:
         freeze_unused(policy)
         if activation_checkpointing:
             policy.janus.gradient_checkpointing_enable()
-        # the sampler: the policy itself on one process, an unsharded copy (refreshed after each update) under FSDP
-        self.sampler = copy.deepcopy(policy).eval().requires_grad_(False) if self.ctx.enabled else policy
+        # the sampler: the policy itself on one process, an unsharded copy (refreshed after each update) under FSDP,
+        # held in the autocast dtype when there is one (bf16 on GPUs: half the memory of an fp32 copy of a 7B)
+        self.sampler = self._sampling_copy(policy) if self.ctx.enabled else policy
         # the KL reference: a frozen, unsharded copy of the starting policy, scored like the policy
         self.reference = PolicyScorer(self._frozen_copy(policy), opts.logit_clamp) if opts.kl_coef > 0 else None
         self.policy = policy
@@ -222,6 +223,10 @@ class GRPOTrainer:
         self.optimizer = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=opts.lr,
                                            betas=opts.betas, weight_decay=opts.weight_decay)
         self.step = 0
+
+    def _sampling_copy(self, policy: Policy) -> Policy:
+        sampler = copy.deepcopy(policy).eval().requires_grad_(False)
+        return sampler.to(self.autocast) if self.autocast is not None else sampler
 
     @staticmethod
     def _frozen_copy(policy: Policy) -> Policy:
@@ -474,7 +479,11 @@ class GRPOTrainer:
         self._refresh_sampler()
 
     def export_state(self) -> dict[str, torch.Tensor]:
-        """The policy's full state dict (gathered under FSDP; every rank gets it), keyed as `policy.state_dict()`."""
+        """The policy's full fp32 state dict, keyed as `policy.state_dict()`. Under FSDP it is gathered from the
+        trained shards (not the sampler, which may be bf16): every rank must call it, rank 0 gets the values."""
         if not self.ctx.enabled:
             return self.policy.state_dict()
-        return self.sampler.state_dict()
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+        weights = get_model_state_dict(self.model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+        return {k.removeprefix("policy."): v for k, v in weights.items()}

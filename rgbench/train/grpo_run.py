@@ -28,7 +28,7 @@ from typing import Any, Literal
 from rgbench.devices import autocast_for, resolve_device
 from rgbench.progress import Progress
 from rgbench.results import JsonlLog, dumps_row, write_atomic, write_json
-from rgbench.train.checkpoint import paused, stop_at
+from rgbench.train.checkpoint import export_policy, paused, stop_at
 from rgbench.train.distributed import DistContext
 from rgbench.train.grpo import STATE_FILE, Collected, GRPOOptions, GRPOTrainer
 from rgbench.train.release_data import PromptLine, drop_overlong, read_prompt_files
@@ -177,12 +177,7 @@ def run_grpo(run_dir: Path, cfg: GRPOConfig, device: str | None = None, warn: Ca
             bar.advance()
     if trainer.step < cfg.train.steps:
         return paused(trainer, checkpoint, cfg.train.steps, cfg.save_every)
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    if ctx.is_main:
-        trainer.sampler.eval().save(run_dir / "model")  # the full weights (under FSDP: the refreshed copy)
-    ctx.barrier()
+    export_policy(trainer, cfg.model, ctx, run_dir / "model")  # fp32, gathered under FSDP
     rows = metrics.rows() if metrics is not None else []
     return {"steps": trainer.step, "prompts": len(prompts), "prompts_dropped_overlong": overlong,
             "rewards": [t.name for t in cfg.rewards],

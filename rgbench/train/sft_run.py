@@ -22,7 +22,7 @@ from typing import Any, Literal
 from rgbench.devices import autocast_for, resolve_device
 from rgbench.progress import Progress
 from rgbench.results import JsonlLog
-from rgbench.train.checkpoint import paused, stop_at
+from rgbench.train.checkpoint import export_policy, paused, stop_at
 from rgbench.train.distributed import DistContext
 from rgbench.train.sft import STATE_FILE, SFTOptions, SFTTrainer
 from rgbench.train.sft_data import SFT_FORMAT, SFTRecord
@@ -122,7 +122,7 @@ def run_sft(run_dir: Path, cfg: SFTConfig, device: str | None = None, ctx: DistC
             bar.advance()
     if trainer.step < cfg.train.steps:
         return paused(trainer, checkpoint, cfg.train.steps, cfg.save_every)
-    export_policy(trainer, cfg, ctx, run_dir / "model")
+    export_policy(trainer, cfg.model, ctx, run_dir / "model")
     rows = metrics.rows() if metrics is not None else []
     return {"steps": trainer.step, "records": len(trainer.records), "world_size": ctx.world,
             "batch_size": split.batch_size, "grad_accum_per_process": split.grad_accum,
@@ -138,21 +138,3 @@ def data_versions(cfg: SFTConfig) -> dict[str, str]:
     from rgbench.toy.world import DATA_VERSION
 
     return {"data_version": DATA_VERSION, "plan_version": PLAN_VERSION}
-
-
-def export_policy(trainer: SFTTrainer, cfg: SFTConfig, ctx: DistContext, folder: Path) -> None:
-    """Write the trained policy as a folder `load_policy` reads (under FSDP: gathered, written by rank 0)."""
-    from transformers.utils import logging as hf_logging
-
-    from rgbench.policy.zoo import open_policy
-
-    hf_logging.disable_progress_bar()  # the policy's own bar said enough
-    if not ctx.enabled:
-        trainer.policy.eval().save(folder)
-        return
-    state = trainer.export_state()  # every rank joins the gather; rank 0 gets the values
-    if ctx.is_main:
-        plain = open_policy(cfg.model, device="cpu", dtype="fp32")
-        plain.load_state_dict(state)
-        plain.save(folder)
-    ctx.barrier()
