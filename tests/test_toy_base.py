@@ -14,6 +14,15 @@ from rgbench.toy.checkpoints import STAGES, checkpoint_dir
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
+def test_shipped_checkpoint_was_trained_on_the_shipped_prompt_sets(stage):
+    """A new DATA_VERSION (rgbench toy build-data) needs new toy-base and toy-sft checkpoints."""
+    from rgbench.toy.world import DATA_VERSION
+
+    summary = json.loads((checkpoint_dir(stage) / "run_summary.json").read_text())
+    assert summary["data_version"] == DATA_VERSION
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
 def test_shipped_checkpoint_is_its_preset_trained(stage):
     load_catalog()
     preset, _ = STAGES[stage]
