@@ -79,7 +79,7 @@ def preflight(cfg: ReproduceConfig, root: Path) -> Preflight:
         try:
             run_cfg = load_config(stage.kind, stage.preset, stage.overrides)
         except Exception as err:  # noqa: BLE001 - a config that does not resolve is a finding
-            checks.add(f"config {stage.stage}", stage.stage, _raise(err))
+            checks.by_what[f"config {stage.stage}"] = Check(f"config {stage.stage}", False, str(err), [stage.stage])
             continue
         checks.add(f"batch sizes {stage.stage} on {processes} processes", stage.stage,
                    lambda c=run_cfg, s=stage, p=processes: split_text(s.kind, c, p))
@@ -88,12 +88,6 @@ def preflight(cfg: ReproduceConfig, root: Path) -> Preflight:
         (_sft_checks if stage.kind == "sft" else _grpo_checks)(checks, run_cfg, stage.stage)
     _eval_checks(checks, cfg, made)
     return Preflight(list(checks.by_what.values()), commands)
-
-
-def _raise(err: Exception) -> Callable[[], str]:
-    def probe() -> str:
-        raise err
-    return probe
 
 
 def split_text(kind: str, cfg: Any, processes: int) -> str:
