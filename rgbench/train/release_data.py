@@ -286,12 +286,14 @@ def read_cache(files: Sequence[Path]) -> dict[str, np.ndarray]:
 
 def read_release_sft(source: str | Sequence[str], image_tokenizer: Any, split: str = "train",
                      limit: int | None = None, cache: str | Path | None = None, batch_size: int = 16,
-                     write_cache: bool = True) -> tuple[list[SFTRecord], ReadReport]:
+                     write_cache: bool = True, known: dict[str, np.ndarray] | None = None
+                     ) -> tuple[list[SFTRecord], ReadReport]:
     """The release's SFT rows of one split → SFTRecords in the release's order (first `limit` of them).
     Images are centre-cropped, tokenized with `image_tokenizer` and their codes appended to `cache` (default
     `<root>/rgbench-codes-<tokenizer>.jsonl`; `write_cache=False` only reads it), which later reads reuse; codes
-    that ranks of a distributed read wrote to part files (`tokenize_share`) count as cached. Bad input raises
-    RecordError naming the shard, row and column."""
+    that ranks of a distributed read wrote to part files (`tokenize_share`) count as cached. `known`: the cache
+    as `tokenize_share` already read it (then only the part files are read again). Bad input raises RecordError
+    naming the shard, row and column."""
     from rgbench.results import JsonlLog
 
     sel = select(source, image_tokenizer, split, limit, cache)
@@ -299,7 +301,7 @@ def read_release_sft(source: str | Sequence[str], image_tokenizer: Any, split: s
                         {k: sum(s.rows for s in v) for k, v in sel.splits.items()}, split, sel.rule)
     log = JsonlLog(sel.cache, key="key") if write_cache else None
     report.cache = str(sel.cache)
-    cached = read_cache([sel.cache, *sel.parts()])
+    cached = {**known, **read_cache(sel.parts())} if known is not None else read_cache([sel.cache, *sel.parts()])
     records = dict(_read_rows(sel, np.sort(sel.order), image_tokenizer, cached, log, report, batch_size))
     report.records = len(sel.order)
     return [records[int(g)] for g in sel.order], report
@@ -318,11 +320,13 @@ def _read_rows(sel: Selection, wanted: np.ndarray, image_tokenizer: Any, cached:
 
 
 def tokenize_share(source: str | Sequence[str], image_tokenizer: Any, rank: int, world: int, split: str = "train",
-                   limit: int | None = None, cache: str | Path | None = None, batch_size: int = 16) -> int:
+                   limit: int | None = None, cache: str | Path | None = None, batch_size: int = 16
+                   ) -> tuple[int, dict[str, np.ndarray]]:
     """Under torchrun, before the read: this rank's share of the selected rows the cache lacks (every world-th
     of them, in the release's order) tokenized into the part file `<cache>.part<rank>`, so a first read of the
-    218k images costs each of N ranks 1/N of the work; returns how many it tokenized. `merge_cache_parts` folds
-    the parts into the cache once every rank has read them."""
+    218k images costs each of N ranks 1/N of the work; returns how many it tokenized and the cache as it read it
+    (for `read_release_sft(known=…)`). `merge_cache_parts` folds the parts into the cache once every rank has
+    read them."""
     from rgbench.results import JsonlLog
 
     sel = select(source, image_tokenizer, split, limit, cache)
@@ -335,7 +339,7 @@ def tokenize_share(source: str | Sequence[str], image_tokenizer: Any, rank: int,
     log = JsonlLog(sel.cache.with_name(f"{sel.cache.name}.part{rank}"), key="key")
     for _ in _read_rows(sel, mine, image_tokenizer, cached, log, report, batch_size):
         pass
-    return report.tokenized
+    return report.tokenized, cached
 
 
 def merge_cache_parts(source: str | Sequence[str], image_tokenizer: Any, split: str = "train",

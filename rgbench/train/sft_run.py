@@ -77,9 +77,10 @@ def load_records(cfg: SFTConfig, policy: Any, ctx: DistContext | None = None) ->
 
     if is_release_source(cfg.data):
         tok = policy.image_tokenizer
-        shared = tokenize_share(cfg.data, tok, ctx.rank, ctx.world, limit=cfg.data_limit) if ctx.enabled else 0
+        shared, known = tokenize_share(cfg.data, tok, ctx.rank, ctx.world, limit=cfg.data_limit) if ctx.enabled \
+            else (0, None)
         ctx.barrier()
-        records, report = read_release_sft(cfg.data, tok, limit=cfg.data_limit, write_cache=ctx.is_main)
+        records, report = read_release_sft(cfg.data, tok, limit=cfg.data_limit, write_cache=ctx.is_main, known=known)
         ctx.barrier()  # every rank has read the part files
         if ctx.is_main and ctx.enabled:
             merge_cache_parts(cfg.data, tok)
